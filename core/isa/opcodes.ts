@@ -22,6 +22,7 @@
  *   {helper}          helper id or name; {func} a local function; {kfunc} a kfunc BTF id
  *   {indoff}          LD_IND immediate: printed " + 0xe" when not zero
  *   {as_dst} {as_src} the address spaces of addr_space_cast (imm = dst << 16 | src)
+ *   {psrc}            the pseudo-source number of llvm-mc's `ld_pseudo` (must equal the row's src)
  */
 
 /* eslint-disable */
@@ -56,6 +57,8 @@ export interface OpcodeSpec {
   readonly src: FieldRule;
   readonly off: FieldRule;
   readonly imm: FieldRule;
+  /** The only values imm may take, where the kernel allows just a few. */
+  readonly immOneOf?: readonly number[];
   /** Printing template (LLVM/kernel syntax) and further spellings accepted when parsing. */
   readonly llvm: string;
   readonly llvmAlt?: readonly string[];
@@ -156,7 +159,8 @@ function endianRows(): Row[] {
 
 const ADDR_SPACE_CAST: Row = {
   id: 'addr_space_cast', code: BPF_ALU64 | 0xb8, match: { off: 1 }, kind: 'addr_space_cast', width: 64,
-  dst: 'reg', src: 'reg', off: 'zero', imm: 'any',
+  // The kernel converts only between address spaces 0 and 1 (bpf_arena): imm = 1 or 1 << 16.
+  dst: 'reg', src: 'reg', off: 'zero', imm: 'any', immOneOf: [1, 0x10000],
   llvm: '{dst} = addr_space_cast({src}, {as_dst}, {as_src})', ubpf: 'addr_space_cast {dst}, {src}, {as_dst}, {as_src}',
   since: 'v4', doc: 'dst = src converted between address spaces (bpf_arena); a Linux extension',
 };
@@ -272,6 +276,8 @@ function lddwRows(): Row[] {
     id: p.id, code: BPF_LD | BPF_IMM | 0x18, match: { src: p.src }, kind: 'lddw', size: 8,
     dst: 'reg', src: 'any', off: 'zero', imm: 'any',
     llvm: p.src === 0 ? '{dst} = {imm64} ll' : '{dst} = {pseudo} ll',
+    // llvm-mc's own spelling of a pseudo source (its second slot is always 0).
+    llvmAlt: p.src === 0 ? undefined : ['ld_pseudo {dst}, {psrc}, {imm}'],
     ubpf: p.src === 0 ? 'lddw {dst}, {imm64}' : 'lddw {dst}, {pseudo}',
     since: 'v1', doc: `${p.doc} (two slots)`,
   }));
@@ -360,12 +366,12 @@ const CONTROL_ROWS: Row[] = [
   },
   {
     id: 'call_local', code: BPF_JMP | 0x80, match: { src: 1 }, kind: 'call_local', dst: 'zero', src: 'any', off: 'zero', imm: 's32',
-    llvm: 'call {func}', ubpf: 'call local {func}', since: 'v3',
+    llvm: 'call {func}', llvmAlt: ['call local {func}'], ubpf: 'call local {func}', since: 'v3',
     doc: 'call the BPF function imm slots after the next instruction, in a new frame (bpf-to-bpf call)',
   },
   {
     id: 'call_kfunc', code: BPF_JMP | 0x80, match: { src: 2 }, kind: 'kfunc_call', dst: 'zero', src: 'any', off: 's16', imm: 'any',
-    llvm: 'call {kfunc}', ubpf: 'call kfunc {kfunc}', since: 'v4',
+    llvm: 'call kfunc {kfunc}', ubpf: 'call kfunc {kfunc}', since: 'v4',
     doc: 'call the kernel function with BTF id imm (off selects a module BTF)',
   },
   {

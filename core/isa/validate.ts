@@ -84,6 +84,7 @@ function checkFields(row: OpcodeSpec, i: Insn, pc: number, fail: (pc: number, m:
   check('src', row.src, i.src);
   check('off', row.off, i.off);
   check('imm', row.imm, i.imm);
+  if (row.immOneOf && !row.immOneOf.includes(i.imm)) fail(pc, `${row.id} at PC ${pc} has imm ${i.imm}; it must be one of ${row.immOneOf.join(', ')}`);
 }
 
 /** Whether the instruction writes its dst register. */

@@ -1,0 +1,36 @@
+/** `disasm FILE [--syntax llvm|ubpf] [--section S] [--no-show-raw-insn]`: the llvm-objdump -d -r listing. */
+
+import { basename } from 'node:path';
+import { codeSections } from '../../core/object';
+import { disassemble } from '../../core/asm/listing';
+import { parse } from '../args';
+import { InputError, loadOrFail } from '../load';
+
+export const DISASM_HELP = `usage: ebpf-workbench disasm FILE [--syntax llvm|ubpf] [--section S] [--no-show-raw-insn]
+
+Disassemble FILE (ELF object, .bin or assembly) as llvm-objdump -d -r prints it.
+  --syntax llvm|ubpf    the dialect (default llvm, as llvm-objdump-19 --mcpu=v4 prints)
+  --section S           only section S
+  --no-show-raw-insn    leave out the instruction bytes
+Exit status: 0 ok, 2 bad input.`;
+
+export function disasmCommand(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    syntax: { type: 'string' },
+    section: { type: 'string' },
+    'no-show-raw-insn': { type: 'boolean' },
+  });
+  if (values.help) { process.stdout.write(DISASM_HELP + '\n'); return 0; }
+  if (positionals.length !== 1) throw new InputError(`disasm takes one FILE\n${DISASM_HELP}`);
+  const syntax = (values.syntax as string | undefined) ?? 'llvm';
+  if (syntax !== 'llvm' && syntax !== 'ubpf') throw new InputError(`--syntax takes llvm or ubpf, not ${syntax}`);
+  const file = positionals[0];
+  const { object } = loadOrFail(file);
+  const section = values.section as string | undefined;
+  if (section && !codeSections(object).some((s) => s.name === section)) {
+    throw new InputError(`${file}: no code section named ${section} (sections: ${codeSections(object).map((s) => s.name).join(', ')})`);
+  }
+  process.stdout.write(`\n${basename(file)}:\tfile format elf64-bpf\n`);
+  process.stdout.write(disassemble(object, { dialect: syntax, section, showRaw: !values['no-show-raw-insn'] }));
+  return 0;
+}

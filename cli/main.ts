@@ -1,0 +1,74 @@
+/**
+ * The command line: the same engine as the editor, for terminals and CI.
+ * Exit status: 0 success, 1 the program was rejected or faulted or a test failed,
+ * 2 bad input or usage (DESIGN.md, Command line).
+ */
+
+import { UsageError } from './args';
+import { InputError } from './load';
+import { ASM_HELP, asmCommand } from './commands/asm';
+import { DISASM_HELP, disasmCommand } from './commands/disasm';
+
+interface Command {
+  summary: string;
+  help: string;
+  run?: (argv: string[]) => number | Promise<number>;
+  /** The issue that brings a command not built yet. */
+  pending?: number;
+}
+
+const COMMANDS: Record<string, Command> = {
+  asm: { summary: 'assemble; report diagnostics, write .o/.bin, print --hex', help: ASM_HELP, run: asmCommand },
+  disasm: { summary: 'disassemble an object, .bin or assembly file', help: DISASM_HELP, run: disasmCommand },
+  verify: { summary: 'verify every selected program (the Linux verifier\'s verdict)', help: 'usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--kernel] [--counterexample] [--json]', pending: 4 },
+  run: { summary: 'run a program on a packet, context or memory', help: 'usage: ebpf-workbench run FILE [--prog-type T] [--section S] [--program NAME] INPUT... [--maps F.json] [--env F.json] [--budget N] [--verify] [--jit] [--repeat N] [--json]', pending: 3 },
+  test: { summary: 'run the cases of FILE.tests.json', help: 'usage: ebpf-workbench test FILE [--json]', pending: 11 },
+  conformance: { summary: 'run bpf_conformance .data files', help: 'usage: ebpf-workbench conformance PATH... [--cpu v3|v4]', pending: 3 },
+  lsp: { summary: 'the language server (--stdio)', help: 'usage: ebpf-workbench lsp --stdio', pending: 6 },
+  dap: { summary: 'the debug adapter over stdio', help: 'usage: ebpf-workbench dap', pending: 7 },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
+  const rows = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}${c.pending ? ` (not built yet: issue #${c.pending})` : ''}`);
+  return `usage: ebpf-workbench COMMAND [ARGS]\n\nCommands:\n${rows.join('\n')}\n\n'ebpf-workbench COMMAND --help' describes each.`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`ebpf-workbench: unknown command '${name}'\n${usage()}\n`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(cmd.help + '\n');
+    return 0;
+  }
+  if (!cmd.run) {
+    process.stderr.write(`ebpf-workbench ${name}: not built yet (issue #${cmd.pending})\n`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ebpf-workbench ${name}: ${e.message}\n${cmd.help}\n`);
+      return 2;
+    }
+    if (e instanceof InputError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => { process.exitCode = code; },
+  (e) => { process.stderr.write(`ebpf-workbench: internal error: ${(e as Error).stack ?? e}\n`); process.exitCode = 70; },
+);

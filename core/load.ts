@@ -1,0 +1,41 @@
+/**
+ * From a file's name and bytes to an object: the one place that decides how a file is read.
+ *
+ * ELF is recognised by its magic whatever the name; `.bin` is raw slots; everything else
+ * is eBPF assembly text. Classic BPF (`.cbpf`, `.bpf_asm`) is recognised so that callers
+ * can say it is not supported yet rather than misreading it as eBPF.
+ */
+
+import { Diagnostic } from './diag';
+import { BpfObject } from './object';
+import { assemble } from './asm/assemble';
+import { objectFromBin } from './asm/raw';
+import { readElf } from './elf/read';
+
+export type FileFormat = 'asm' | 'elf' | 'bin' | 'cbpf';
+
+export interface LoadedFile {
+  format: FileFormat;
+  object: BpfObject;
+  diagnostics: Diagnostic[];
+}
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+export function fileFormat(fileName: string, bytes: Uint8Array): FileFormat {
+  if (ELF_MAGIC.every((b, i) => bytes[i] === b)) return 'elf';
+  const lower = fileName.toLowerCase();
+  if (lower.endsWith('.o')) return 'elf';
+  if (lower.endsWith('.bin')) return 'bin';
+  if (lower.endsWith('.cbpf') || lower.endsWith('.bpf_asm')) return 'cbpf';
+  return 'asm';
+}
+
+export function loadFile(fileName: string, bytes: Uint8Array): LoadedFile {
+  const format = fileFormat(fileName, bytes);
+  switch (format) {
+    case 'elf': return { format, ...readElf(bytes) };
+    case 'bin': return { format, ...objectFromBin(bytes) };
+    default: return { format, ...assemble(new TextDecoder().decode(bytes)) };
+  }
+}

@@ -1,0 +1,12 @@
+// Bundles the four entry points with esbuild: the CLI, the language server, the debug
+// adapter and the VS Code extension. `vscode` is provided by the editor at run time.
+import { build } from 'esbuild';
+
+const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', sourcemap: true, logLevel: 'warning' };
+
+await Promise.all([
+  build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+  build({ ...common, entryPoints: ['debug-adapter/main.ts'], outfile: 'dist/debugAdapter.js' }),
+  build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
+]);
