@@ -8,6 +8,7 @@ import { UsageError } from './args';
 import { InputError } from './load';
 import { ASM_HELP, asmCommand } from './commands/asm';
 import { DISASM_HELP, disasmCommand } from './commands/disasm';
+import { CONFORMANCE_HELP, conformanceCommand } from './commands/conformance';
 
 interface Command {
   summary: string;
@@ -23,7 +24,7 @@ const COMMANDS: Record<string, Command> = {
   verify: { summary: 'verify every selected program (the Linux verifier\'s verdict)', help: 'usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--kernel] [--counterexample] [--json]', pending: 4 },
   run: { summary: 'run a program on a packet, context or memory', help: 'usage: ebpf-workbench run FILE [--prog-type T] [--section S] [--program NAME] INPUT... [--maps F.json] [--env F.json] [--budget N] [--verify] [--jit] [--repeat N] [--json]', pending: 3 },
   test: { summary: 'run the cases of FILE.tests.json', help: 'usage: ebpf-workbench test FILE [--json]', pending: 11 },
-  conformance: { summary: 'run bpf_conformance .data files', help: 'usage: ebpf-workbench conformance PATH... [--cpu v3|v4]', pending: 3 },
+  conformance: { summary: 'run bpf_conformance .data files', help: CONFORMANCE_HELP, run: conformanceCommand },
   lsp: { summary: 'the language server (--stdio)', help: 'usage: ebpf-workbench lsp --stdio', pending: 6 },
   dap: { summary: 'the debug adapter over stdio', help: 'usage: ebpf-workbench dap', pending: 7 },
 };

@@ -1,0 +1,495 @@
+/**
+ * The interpreter: one machine runs one linked program over checked memory, with the
+ * stepping API the debugger drives. It knows no protocol and does no I/O (our MockRuntime).
+ *
+ * Registers are pairs of int32 halves (core/vm/int64.ts): no BigInt and no allocation per
+ * instruction. Each loop pass checks the budget and then executes one instruction in a
+ * single switch on the opcode byte, as ubpf's loop does; breakpoints cost nothing unless
+ * some are set (a second loop checks them).
+ *
+ * Linux semantics where RFC 9669 leaves a choice: division by zero gives 0, modulo by
+ * zero leaves dst, shift counts are masked, 32-bit results are zero-extended. A bad access
+ * stops the run with a fault naming the instruction, address, size and nearest region.
+ */
+
+import { Insn } from '../isa/insn';
+import { LinkedProgram } from '../link';
+import * as I from './int64';
+import { Memory, MemFault, Region } from './memory';
+
+export const MAX_CALL_DEPTH = 8; // the kernel's MAX_CALL_FRAMES
+export const STACK_SIZE = 512; // MAX_BPF_STACK
+export const TAIL_CALL_LIMIT = 33; // MAX_TAIL_CALL_CNT
+
+export type StopReason = 'step' | 'breakpoint' | 'fault' | 'exit' | 'budget';
+
+export interface Stop {
+  reason: StopReason;
+  /** The instruction about to run (breakpoint, step) or that faulted. */
+  pc: number;
+  message?: string;
+  fault?: MemFault;
+}
+
+/** What a helper returns: a 64-bit result, or a fault that stops the run. */
+export type HelperResult = bigint | { fault: string } | { exit: bigint };
+export type HelperImpl = (vm: Machine) => HelperResult;
+
+export interface MachineOptions {
+  program: LinkedProgram;
+  memory: Memory;
+  /** The helper implementation for an id, or undefined for an unknown helper. */
+  helper: (id: number) => HelperImpl | undefined;
+  /** The address an lddw of a map reference yields (set up by the run). */
+  mapAddress?: (slot: number) => { lo: number; hi: number } | undefined;
+  /** Instructions allowed before the run stops with a fault. */
+  budget: number;
+  /** Programs a tail call may jump to, by prog_array value. */
+  tailCallTarget?: (index: number) => LinkedProgram | undefined;
+}
+
+interface Frame {
+  returnPc: number;
+  saved: Int32Array; // r6-r9 and r10, lo then hi
+  stack: Region;
+  program: LinkedProgram;
+}
+
+export class Machine {
+  readonly lo = new Int32Array(11);
+  readonly hi = new Int32Array(11);
+  pc = 0;
+  /** Instructions executed so far. */
+  insnCount = 0;
+  readonly memory: Memory;
+  program: LinkedProgram;
+  private frames: Frame[] = [];
+  private stack: Region;
+  private tailCalls = 0;
+  private budgetLeft: number;
+  private code!: Uint8Array;
+  private dsts!: Uint8Array;
+  private srcs!: Uint8Array;
+  private offs!: Int16Array;
+  private imms!: Int32Array;
+  private finished?: Stop;
+
+  constructor(readonly opts: MachineOptions) {
+    this.memory = opts.memory;
+    this.program = opts.program;
+    this.budgetLeft = opts.budget;
+    this.load(opts.program);
+    this.stack = this.memory.add('stack frame 0', 'stack', new Uint8Array(STACK_SIZE), true);
+    this.setFramePointer();
+  }
+
+  private load(p: LinkedProgram): void {
+    const n = p.insns.length;
+    this.code = new Uint8Array(n);
+    this.dsts = new Uint8Array(n);
+    this.srcs = new Uint8Array(n);
+    this.offs = new Int16Array(n);
+    this.imms = new Int32Array(n);
+    p.insns.forEach((i: Insn, k) => {
+      this.code[k] = i.code; this.dsts[k] = i.dst; this.srcs[k] = i.src; this.offs[k] = i.off; this.imms[k] = i.imm;
+    });
+    this.program = p;
+  }
+
+  private setFramePointer(): void {
+    const top = Memory.address(this.stack, STACK_SIZE);
+    this.lo[10] = top.lo;
+    this.hi[10] = top.hi;
+  }
+
+  setReg(r: number, v: bigint): void {
+    I.fromBig(v);
+    this.lo[r] = I.res.lo;
+    this.hi[r] = I.res.hi;
+  }
+
+  reg(r: number): bigint {
+    return I.toBig(this.lo[r], this.hi[r]);
+  }
+
+  /** bpf-to-bpf frames, innermost last: the pc to return to and the frame's stack. */
+  callStack(): { pc: number; returnPc?: number; stack: Region; depth: number }[] {
+    const out = this.frames.map((f, d) => ({ pc: f.returnPc - 1, stack: f.stack, depth: d }));
+    out.push({ pc: this.pc, stack: this.stack, depth: this.frames.length });
+    return out;
+  }
+
+  get done(): Stop | undefined {
+    return this.finished;
+  }
+
+  /** Runs one instruction. */
+  step(): Stop {
+    return this.run({ maxSteps: 1 });
+  }
+
+  /**
+   * Runs until exit, fault, budget, a breakpoint (other than the one at the starting pc),
+   * or `maxSteps` instructions (then reason `step`, so a caller can yield and resume).
+   */
+  run(opts: { breakpoints?: ReadonlySet<number>; maxSteps?: number } = {}): Stop {
+    if (this.finished) return this.finished;
+    let steps = opts.maxSteps ?? Infinity;
+    const bps = opts.breakpoints && opts.breakpoints.size > 0 ? opts.breakpoints : undefined;
+    let first = true;
+    while (steps-- > 0) {
+      if (bps && !first && bps.has(this.pc)) return { reason: 'breakpoint', pc: this.pc };
+      first = false;
+      const stop = this.exec();
+      if (stop) {
+        if (stop.reason !== 'step') this.finished = stop;
+        return stop;
+      }
+    }
+    return { reason: 'step', pc: this.pc };
+  }
+
+  private faultAt(pc: number, message: string, fault?: MemFault): Stop {
+    const line = this.program.lines[pc];
+    const where = `insn ${pc}${line ? ` (line ${line.line + 1})` : ''}`;
+    return { reason: 'fault', pc, message: `${message} at ${where}`, fault };
+  }
+
+  /** Executes one instruction; returns a Stop when the run ends. */
+  private exec(): Stop | undefined {
+    const pc = this.pc;
+    if (pc < 0 || pc >= this.code.length) return this.faultAt(pc, `jump out of the program (${this.code.length} instructions)`);
+    if (this.budgetLeft-- <= 0) return this.faultAt(pc, `instruction budget of ${this.opts.budget} exceeded`);
+    this.insnCount++;
+    const op = this.code[pc];
+    const d = this.dsts[pc], s = this.srcs[pc], off = this.offs[pc], imm = this.imms[pc];
+    const L = this.lo, H = this.hi;
+    this.pc = pc + 1;
+    const cls = op & 7;
+
+    if (cls === 0x07 || cls === 0x04) return this.alu(op, d, s, off, imm, pc);
+    if (cls === 0x05 || cls === 0x06) return this.jump(op, d, s, off, imm, pc);
+
+    switch (op) {
+      case 0x18: { // lddw
+        const hiImm = this.imms[pc + 1];
+        this.pc = pc + 2;
+        const ref = this.program.insns[pc] && this.opts.mapAddress?.(pc);
+        if (ref) { L[d] = ref.lo; H[d] = ref.hi; return undefined; }
+        if (s !== 0 && s !== 4) return this.faultAt(pc, `lddw with pseudo source ${s} cannot run here (no map or kernel object to refer to)`);
+        if (s === 4) return this.faultAt(pc, 'lddw of a function address (callbacks) is not supported by the VM yet');
+        L[d] = imm; H[d] = hiImm;
+        return undefined;
+      }
+      // LDX: dst = *(size *)(src + off)
+      case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91:
+        return this.load8(op, d, L[s], H[s], off, pc);
+      // ST / STX
+      case 0x62: case 0x6a: case 0x72: case 0x7a:
+        return this.store(op, L[d], H[d], off, imm, imm >> 31, pc);
+      case 0x63: case 0x6b: case 0x73: case 0x7b:
+        return this.store(op, L[d], H[d], off, L[s], H[s], pc);
+      case 0xc3: case 0xdb:
+        return this.atomic(op, d, s, off, imm, pc);
+      // Legacy packet loads: r0 = ntoh(*(size *)(skb->data + imm [+ src]))
+      case 0x20: case 0x28: case 0x30: case 0x40: case 0x48: case 0x50:
+        return this.ldPacket(op, s, imm, pc);
+      default:
+        return this.faultAt(pc, `unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
+    }
+  }
+
+  private alu(op: number, d: number, s: number, off: number, imm: number, pc: number): Stop | undefined {
+    const L = this.lo, H = this.hi;
+    const is64 = (op & 7) === 0x07;
+    const useReg = (op & 0x08) !== 0;
+    const blo = useReg ? L[s] : imm;
+    const bhi = useReg ? H[s] : imm >> 31;
+    const code = op & 0xf0;
+    if (is64) {
+      const alo = L[d], ahi = H[d];
+      switch (code) {
+        case 0x00: I.add64(alo, ahi, blo, bhi); break;
+        case 0x10: I.sub64(alo, ahi, blo, bhi); break;
+        case 0x20: I.mul64(alo, ahi, blo, bhi); break;
+        case 0x30: if (off === 1) I.sdiv64(alo, ahi, blo, bhi); else I.udiv64(alo, ahi, blo, bhi); break;
+        case 0x40: I.res.lo = alo | blo; I.res.hi = ahi | bhi; break;
+        case 0x50: I.res.lo = alo & blo; I.res.hi = ahi & bhi; break;
+        case 0x60: I.lsh64(alo, ahi, blo & 63); break;
+        case 0x70: I.rsh64(alo, ahi, blo & 63); break;
+        case 0x80: I.sub64(0, 0, alo, ahi); break;
+        case 0x90: if (off === 1) I.smod64(alo, ahi, blo, bhi); else I.umod64(alo, ahi, blo, bhi); break;
+        case 0xa0: I.res.lo = alo ^ blo; I.res.hi = ahi ^ bhi; break;
+        case 0xb0:
+          if (off === 8) { I.res.lo = (blo << 24) >> 24; I.res.hi = I.res.lo >> 31; }
+          else if (off === 16) { I.res.lo = (blo << 16) >> 16; I.res.hi = I.res.lo >> 31; }
+          else if (off === 32) { I.res.lo = blo; I.res.hi = blo >> 31; }
+          else { I.res.lo = blo; I.res.hi = bhi; } // mov, and addr_space_cast (an identity here)
+          break;
+        case 0xc0: I.arsh64(alo, ahi, blo & 63); break;
+        case 0xd0: // bswap16/32/64 (ALU64 | K | END)
+          if (imm === 16) { I.res.lo = I.bswap16(alo); I.res.hi = 0; }
+          else if (imm === 32) { I.res.lo = I.bswap32(alo) | 0; I.res.hi = 0; }
+          else { I.res.lo = I.bswap32(ahi) | 0; I.res.hi = I.bswap32(alo) | 0; }
+          break;
+        default: return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
+      }
+      L[d] = I.res.lo; H[d] = I.res.hi;
+      return undefined;
+    }
+    const a = L[d];
+    let r: number;
+    switch (code) {
+      case 0x00: r = (a + blo) | 0; break;
+      case 0x10: r = (a - blo) | 0; break;
+      case 0x20: r = Math.imul(a, blo); break;
+      case 0x30: r = off === 1 ? I.sdiv32(a, blo) : I.udiv32(a, blo); break;
+      case 0x40: r = a | blo; break;
+      case 0x50: r = a & blo; break;
+      case 0x60: r = a << (blo & 31); break;
+      case 0x70: r = a >>> (blo & 31); break;
+      case 0x80: r = -a | 0; break;
+      case 0x90: r = off === 1 ? I.smod32(a, blo) : I.umod32(a, blo); break;
+      case 0xa0: r = a ^ blo; break;
+      case 0xb0: r = off === 8 ? (blo << 24) >> 24 : off === 16 ? (blo << 16) >> 16 : blo; break;
+      case 0xc0: r = a >> (blo & 31); break;
+      case 0xd0: { // le (K) / be (X): imm is the width
+        const width = imm;
+        if (useReg) { // to big-endian: swap on this little-endian machine
+          if (width === 16) { r = I.bswap16(a); }
+          else if (width === 32) { r = I.bswap32(a) | 0; }
+          else { const lo = L[d], hi = H[d]; L[d] = I.bswap32(hi) | 0; H[d] = I.bswap32(lo) | 0; return undefined; }
+        } else {
+          if (width === 16) r = a & 0xffff;
+          else if (width === 32) r = a;
+          else return undefined; // le64 is a no-op here
+        }
+        break;
+      }
+      default: return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
+    }
+    L[d] = r; H[d] = 0;
+    return undefined;
+  }
+
+  private jump(op: number, d: number, s: number, off: number, imm: number, pc: number): Stop | undefined {
+    const L = this.lo, H = this.hi;
+    const is64 = (op & 7) === 0x05;
+    const code = op & 0xf0;
+    if (code === 0x00) { this.pc = pc + 1 + (is64 ? off : imm); return undefined; }
+    if (is64 && code === 0x80) return (op & 0x08) ? this.callx(d, pc) : this.call(s, imm, pc);
+    if (is64 && code === 0x90) return this.exit(pc);
+    if (is64 && code === 0xe0) { // may_goto: the VM grants no loop budget beyond its own, so fall through
+      return undefined;
+    }
+    const useReg = (op & 0x08) !== 0;
+    let c: number; // comparison of dst with src
+    let and: boolean;
+    if (is64) {
+      const blo = useReg ? L[s] : imm, bhi = useReg ? H[s] : imm >> 31;
+      and = ((L[d] & blo) | (H[d] & bhi)) !== 0;
+      c = code === 0x60 || code === 0x70 || code === 0xc0 || code === 0xd0 ? I.scmp64(L[d], H[d], blo, bhi) : I.ucmp64(L[d], H[d], blo, bhi);
+    } else {
+      const b = useReg ? L[s] : imm;
+      const a = L[d];
+      and = (a & b) !== 0;
+      if (code === 0x60 || code === 0x70 || code === 0xc0 || code === 0xd0) c = a < b ? -1 : a > b ? 1 : 0;
+      else c = (a >>> 0) < (b >>> 0) ? -1 : (a >>> 0) > (b >>> 0) ? 1 : 0;
+    }
+    let taken: boolean;
+    switch (code) {
+      case 0x10: taken = c === 0; break;
+      case 0x20: case 0x60: taken = c > 0; break;
+      case 0x30: case 0x70: taken = c >= 0; break;
+      case 0x40: taken = and; break;
+      case 0x50: taken = c !== 0; break;
+      case 0xa0: case 0xc0: taken = c < 0; break;
+      case 0xb0: case 0xd0: taken = c <= 0; break;
+      default: return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
+    }
+    if (taken) this.pc = pc + 1 + off;
+    return undefined;
+  }
+
+  private call(src: number, imm: number, pc: number): Stop | undefined {
+    if (src === 1) return this.callLocal(pc + 1 + imm, pc);
+    if (src === 2) return this.faultAt(pc, `kfunc calls (BTF id ${imm}) cannot run in the VM`);
+    return this.callHelper(imm, pc);
+  }
+
+  private callx(d: number, pc: number): Stop | undefined {
+    // The register holds a helper id, as the conformance suite's callx test uses it.
+    if (this.hi[d] !== 0) return this.faultAt(pc, `callx r${d}: 0x${this.reg(d).toString(16)} is not a helper id`);
+    return this.callHelper(this.lo[d], pc);
+  }
+
+  private callHelper(id: number, pc: number): Stop | undefined {
+    const impl = this.opts.helper(id);
+    if (!impl) return this.faultAt(pc, `call to unknown helper ${id}`);
+    const r = impl(this);
+    if (typeof r === 'bigint') {
+      this.setReg(0, r);
+      // r1-r5 are clobbered by a call (caller-saved); the kernel leaves them unreadable.
+      return undefined;
+    }
+    if ('exit' in r) {
+      this.setReg(0, r.exit);
+      return { reason: 'exit', pc };
+    }
+    return this.faultAt(pc, r.fault);
+  }
+
+  private callLocal(target: number, pc: number): Stop | undefined {
+    if (this.frames.length + 1 >= MAX_CALL_DEPTH) return this.faultAt(pc, `call stack too deep: more than ${MAX_CALL_DEPTH} frames`);
+    if (target < 0 || target >= this.code.length) return this.faultAt(pc, `call to ${target}, outside the program`);
+    const saved = new Int32Array(10);
+    for (let k = 0; k < 5; k++) { saved[k] = this.lo[6 + k]; saved[5 + k] = this.hi[6 + k]; }
+    this.frames.push({ returnPc: pc + 1, saved, stack: this.stack, program: this.program });
+    this.stack = this.memory.add(`stack frame ${this.frames.length}`, 'stack', new Uint8Array(STACK_SIZE), true);
+    this.setFramePointer();
+    this.pc = target;
+    return undefined;
+  }
+
+  private exit(pc: number): Stop | undefined {
+    const f = this.frames.pop();
+    if (!f) return { reason: 'exit', pc };
+    this.memory.remove(this.stack);
+    this.stack = f.stack;
+    for (let k = 0; k < 5; k++) { this.lo[6 + k] = f.saved[k]; this.hi[6 + k] = f.saved[5 + k]; }
+    this.pc = f.returnPc;
+    return undefined;
+  }
+
+  /** bpf_tail_call: jump to another program, keeping r1; on failure execution continues. */
+  tailCall(target: LinkedProgram | undefined): boolean {
+    if (!target || this.tailCalls >= TAIL_CALL_LIMIT) return false;
+    this.tailCalls++;
+    while (this.frames.length) this.exit(this.pc);
+    this.load(target);
+    this.stack.bytes.fill(0);
+    this.pc = 0;
+    return true;
+  }
+
+  // --- memory -----------------------------------------------------------------------------
+
+  /** The region and byte offset of [addr, addr + size), or a fault. */
+  resolve(lo: number, hi: number, size: number, write: boolean): { region: Region; off: number } | MemFault {
+    const r = this.memory.find(lo, hi, size);
+    if (!r) return this.memory.fault(write ? 'write' : 'read', lo, hi, size);
+    const off = Memory.offset(r, lo);
+    if (write && !r.writable && !(r.writableFields?.(off, size))) {
+      return { kind: 'write', lo, hi, size, message: `invalid write of ${size} bytes to read-only ${r.name} at offset ${off}` };
+    }
+    return { region: r, off };
+  }
+
+  private addr(lo: number, hi: number, off: number): void {
+    I.add64(lo, hi, off, off >> 31);
+  }
+
+  private load8(op: number, d: number, blo: number, bhi: number, off: number, pc: number): Stop | undefined {
+    const size = SIZE[op & 0x18];
+    this.addr(blo, bhi, off);
+    const alo = I.res.lo, ahi = I.res.hi;
+    const at = this.resolve(alo, ahi, size, false);
+    if ('message' in at) return this.faultAt(pc, at.message, at);
+    const { region, off: o } = at;
+    const ptr = region.pointerFields?.get(o);
+    if (ptr && size >= 4) { const p = ptr(); this.lo[d] = p.lo; this.hi[d] = p.hi; return undefined; }
+    const v = region.view;
+    const signed = (op & 0xe0) === 0x80;
+    switch (size) {
+      case 1: this.lo[d] = signed ? v.getInt8(o) : v.getUint8(o); break;
+      case 2: this.lo[d] = signed ? v.getInt16(o, true) : v.getUint16(o, true); break;
+      case 4: this.lo[d] = v.getInt32(o, true); break;
+      default: this.lo[d] = v.getInt32(o, true); this.hi[d] = v.getInt32(o + 4, true); return undefined;
+    }
+    this.hi[d] = signed ? this.lo[d] >> 31 : 0;
+    return undefined;
+  }
+
+  private store(op: number, blo: number, bhi: number, off: number, vlo: number, vhi: number, pc: number): Stop | undefined {
+    const size = SIZE[op & 0x18];
+    this.addr(blo, bhi, off);
+    const at = this.resolve(I.res.lo, I.res.hi, size, true);
+    if ('message' in at) return this.faultAt(pc, at.message, at);
+    writeSized(at.region.view, at.off, size, vlo, vhi);
+    return undefined;
+  }
+
+  private atomic(op: number, d: number, s: number, off: number, imm: number, pc: number): Stop | undefined {
+    const size = op === 0xdb ? 8 : 4;
+    this.addr(this.lo[d], this.hi[d], off);
+    const at = this.resolve(I.res.lo, I.res.hi, size, true);
+    if ('message' in at) return this.faultAt(pc, at.message, at);
+    const v = at.region.view, o = at.off;
+    const oldLo = v.getInt32(o, true), oldHi = size === 8 ? v.getInt32(o + 4, true) : 0;
+    const slo = this.lo[s], shi = size === 8 ? this.hi[s] : 0;
+    let nlo: number, nhi: number;
+    switch (imm & ~1) {
+      case 0x00: I.add64(oldLo, oldHi, slo, shi); nlo = I.res.lo; nhi = I.res.hi; break;
+      case 0x40: nlo = oldLo | slo; nhi = oldHi | shi; break;
+      case 0x50: nlo = oldLo & slo; nhi = oldHi & shi; break;
+      case 0xa0: nlo = oldLo ^ slo; nhi = oldHi ^ shi; break;
+      case 0xe0: nlo = slo; nhi = shi; break; // xchg
+      case 0xf0: { // cmpxchg: compare with r0, store src if equal, r0 = old
+        const eq = size === 8 ? this.lo[0] === oldLo && this.hi[0] === oldHi : this.lo[0] === oldLo;
+        if (eq) writeSized(v, o, size, slo, shi);
+        this.lo[0] = oldLo; this.hi[0] = oldHi;
+        return undefined;
+      }
+      default: return this.faultAt(pc, `unknown atomic operation 0x${imm.toString(16)}`);
+    }
+    writeSized(v, o, size, nlo, nhi);
+    if (imm & 1) { this.lo[s] = oldLo; this.hi[s] = oldHi; }
+    return undefined;
+  }
+
+  /** LD_ABS / LD_IND: set by the run for programs with an skb (packet) context. */
+  packetForLegacyLoads?: Region;
+  /** Offset of skb->data within packetForLegacyLoads. */
+  packetDataOffset = 0;
+  packetDataEnd = 0;
+
+  private ldPacket(op: number, s: number, imm: number, pc: number): Stop | undefined {
+    const size = SIZE[op & 0x18];
+    const pkt = this.packetForLegacyLoads;
+    // The kernel ends the program with r0 = 0 when a legacy load falls outside the packet.
+    const rel = ((op & 0xe0) === 0x40 ? (this.lo[s] + imm) | 0 : imm);
+    if (!pkt) return this.faultAt(pc, 'legacy packet load in a program without a packet');
+    const o = this.packetDataOffset + rel;
+    if (rel < 0 || o + size > this.packetDataEnd) { this.lo[0] = 0; this.hi[0] = 0; return { reason: 'exit', pc }; }
+    const v = pkt.view;
+    this.lo[0] = size === 1 ? v.getUint8(o) : size === 2 ? v.getUint16(o, false) : v.getInt32(o, false);
+    this.hi[0] = 0;
+    return undefined;
+  }
+
+  // --- helper argument access ---------------------------------------------------------------
+
+  /** Argument k (1-5) of a helper call as an unsigned 64-bit value. */
+  arg(k: number): bigint {
+    return I.toBig(this.lo[k], this.hi[k]);
+  }
+
+  /** `len` bytes at the address in register k, or a fault message. */
+  bytesAt(lo: number, hi: number, len: number, write: boolean): Uint8Array | string {
+    if (len === 0) return new Uint8Array(0);
+    const at = this.resolve(lo, hi, len, write);
+    if ('message' in at) return at.message;
+    return at.region.bytes.subarray(at.off, at.off + len);
+  }
+}
+
+const SIZE: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
+
+function writeSized(v: DataView, o: number, size: number, lo: number, hi: number): void {
+  switch (size) {
+    case 1: v.setUint8(o, lo & 0xff); break;
+    case 2: v.setUint16(o, lo & 0xffff, true); break;
+    case 4: v.setInt32(o, lo, true); break;
+    default: v.setInt32(o, lo, true); v.setInt32(o + 4, hi, true);
+  }
+}
