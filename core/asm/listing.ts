@@ -41,7 +41,8 @@ export function listedSymbols(obj: BpfObject, section: string): BpfSymbol[] {
 export function disassemble(obj: BpfObject, opts: ListingOptions = {}): string {
   const out: string[] = [];
   for (const sec of obj.sections) {
-    if (sec.kind !== 'code' || (opts.section && sec.name !== opts.section)) continue;
+    // llvm-objdump leaves empty sections out (clang always emits an empty .text).
+    if (sec.kind !== 'code' || sec.insns.length === 0 || (opts.section && sec.name !== opts.section)) continue;
     out.push(...sectionListing(obj, sec, opts));
   }
   return out.join('\n') + '\n';
