@@ -4,7 +4,9 @@ import { writeFileSync } from 'node:fs';
 import { encodeSlots, slotHex } from '../../core/isa/insn';
 import { codeSections } from '../../core/object';
 import { rawSlots } from '../../core/asm/raw';
-import { writeElf } from '../../core/elf/write';
+import { writeElfChecked } from '../../core/elf/write';
+import { hasErrors } from '../../core/diag';
+import { printDiagnostics } from '../report';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
 
@@ -45,7 +47,10 @@ export function asmCommand(argv: string[]): number {
       if (sections.length !== 1) throw new InputError(`${file}: a .bin holds one section; choose one with --section (${sections.map((s) => s.name).join(', ')})`);
       writeFileSync(out, encodeSlots(rawSlots(object, sections[0])));
     } else {
-      writeFileSync(out, writeElf(object));
+      const { bytes, diagnostics } = writeElfChecked(object);
+      printDiagnostics(file, diagnostics);
+      if (hasErrors(diagnostics)) throw new InputError(`${file}: cannot write ${out}`);
+      writeFileSync(out, bytes);
     }
   }
   if (!values.hex && !out) {
