@@ -143,6 +143,21 @@ export function linkProgram(obj: BpfObject, ref: ProgramRef): { program: LinkedP
         i.imm = 0;
         if (insns[pc + 1]) insns[pc + 1].imm = 0;
       }
+    } else if (rel && rel.kind === 'func' && i.code === LDDW_CODE) {
+      // A callback's address (bpf_loop, for_each_map_elem): libbpf makes it BPF_PSEUDO_FUNC,
+      // imm relative to the next slot. Against a section symbol the lddw's imm is the byte offset.
+      const sym = obj.symbols.find((y) => y.name === rel.symbol && y.kind !== 'section');
+      const targetSec = sym ? sectionOf(sym.section) : sectionOf(rel.symbol);
+      const targetSlot = (sym ? sym.offset : 0) / 8 + i.imm / 8;
+      if (!targetSec || targetSlot < 0 || targetSlot >= targetSec.insns.length) {
+        diagnostics.push(error('link', `lddw at insn ${pc} takes the address of ${rel.symbol}, which is not in the object`));
+      } else {
+        i.src = 4;
+        i.imm = place(targetSec, targetSlot) - (pc + 1);
+      }
+    } else if (i.code === LDDW_CODE && i.src === 4) {
+      const targetSlot = slot + 1 + i.imm;
+      if (targetSlot >= 0 && targetSlot < sec.insns.length) i.imm = place(sec, targetSlot) - (pc + 1);
     } else if (i.code === 0x85 && i.src === 1) {
       let targetSec: Section | undefined = sec;
       let targetSlot = slot + 1 + i.imm;
@@ -161,4 +176,19 @@ export function linkProgram(obj: BpfObject, ref: ProgramRef): { program: LinkedP
     if (i.code === LDDW_CODE) pc++;
   }
   return { program: { ref, insns, lines, origin, mapRefs, functions }, diagnostics };
+}
+
+/**
+ * The linked slots with map references in the raw encoding (core/asm/raw.ts): src=1 and
+ * imm = the map's index for a map, src=2 with the index and the offset in the second slot
+ * for an address in its value. What core/kernel's patchMapFds turns into real fds.
+ */
+export function rawLinkedSlots(program: LinkedProgram, mapIndex: (name: string) => number): Insn[] {
+  const out = program.insns.map((i) => ({ ...i }));
+  for (const [slot, ref] of program.mapRefs) {
+    out[slot].src = ref.kind === 'map' ? 1 : 2;
+    out[slot].imm = mapIndex(ref.map);
+    if (ref.kind === 'map_value' && out[slot + 1]) out[slot + 1].imm = ref.offset;
+  }
+  return out;
 }

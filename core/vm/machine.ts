@@ -16,10 +16,15 @@ import { Insn } from '../isa/insn';
 import { LinkedProgram } from '../link';
 import * as I from './int64';
 import { Memory, MemFault, Region } from './memory';
+import { Host } from './host';
 
 export const MAX_CALL_DEPTH = 8; // the kernel's MAX_CALL_FRAMES
 export const STACK_SIZE = 512; // MAX_BPF_STACK
 export const TAIL_CALL_LIMIT = 33; // MAX_TAIL_CALL_CNT
+/** High half of a BPF function's "address" (lddw with BPF_PSEUDO_FUNC): the low half is its slot. */
+export const FUNC_HI = 0x7e01;
+/** Return address of a frame that a helper's callback opened: the callback returns to the helper. */
+const CALLBACK_RETURN = -2;
 
 export type StopReason = 'step' | 'breakpoint' | 'fault' | 'exit' | 'budget';
 
@@ -44,8 +49,8 @@ export interface MachineOptions {
   mapAddress?: (slot: number) => { lo: number; hi: number } | undefined;
   /** Instructions allowed before the run stops with a fault. */
   budget: number;
-  /** Programs a tail call may jump to, by prog_array value. */
-  tailCallTarget?: (index: number) => LinkedProgram | undefined;
+  /** The run around the machine, for helpers; absent for bare machines in tests. */
+  host?: Host;
 }
 
 interface Frame {
@@ -62,6 +67,7 @@ export class Machine {
   /** Instructions executed so far. */
   insnCount = 0;
   readonly memory: Memory;
+  readonly host?: Host;
   program: LinkedProgram;
   private frames: Frame[] = [];
   private stack: Region;
@@ -73,9 +79,12 @@ export class Machine {
   private offs!: Int16Array;
   private imms!: Int32Array;
   private finished?: Stop;
+  /** The instruction run last, to name the jump that left the program. */
+  private prevPc = 0;
 
   constructor(readonly opts: MachineOptions) {
     this.memory = opts.memory;
+    this.host = opts.host;
     this.program = opts.program;
     this.budgetLeft = opts.budget;
     this.load(opts.program);
@@ -158,11 +167,16 @@ export class Machine {
   /** Executes one instruction; returns a Stop when the run ends. */
   private exec(): Stop | undefined {
     const pc = this.pc;
-    if (pc < 0 || pc >= this.code.length) return this.faultAt(pc, `jump out of the program (${this.code.length} instructions)`);
+    if (pc < 0 || pc >= this.code.length) {
+      return this.faultAt(this.prevPc, `jump out of the program: target ${pc} is not in 0-${this.code.length - 1}`);
+    }
     if (this.budgetLeft-- <= 0) return this.faultAt(pc, `instruction budget of ${this.opts.budget} exceeded`);
     this.insnCount++;
+    this.prevPc = pc;
     const op = this.code[pc];
     const d = this.dsts[pc], s = this.srcs[pc], off = this.offs[pc], imm = this.imms[pc];
+    // Only r0-r10 exist; the load check refuses other numbers, but the VM runs unchecked programs too.
+    if (d > 10 || s > 10) return this.faultAt(pc, `invalid register r${d > 10 ? d : s}`);
     const L = this.lo, H = this.hi;
     this.pc = pc + 1;
     const cls = op & 7;
@@ -176,8 +190,8 @@ export class Machine {
         this.pc = pc + 2;
         const ref = this.program.insns[pc] && this.opts.mapAddress?.(pc);
         if (ref) { L[d] = ref.lo; H[d] = ref.hi; return undefined; }
-        if (s !== 0 && s !== 4) return this.faultAt(pc, `lddw with pseudo source ${s} cannot run here (no map or kernel object to refer to)`);
-        if (s === 4) return this.faultAt(pc, 'lddw of a function address (callbacks) is not supported by the VM yet');
+        if (s === 4) { L[d] = pc + 1 + imm; H[d] = FUNC_HI; return undefined; }
+        if (s !== 0) return this.faultAt(pc, `lddw with pseudo source ${s} cannot run here (no map or kernel object to refer to)`);
         L[d] = imm; H[d] = hiImm;
         return undefined;
       }
@@ -326,6 +340,7 @@ export class Machine {
   private callHelper(id: number, pc: number): Stop | undefined {
     const impl = this.opts.helper(id);
     if (!impl) return this.faultAt(pc, `call to unknown helper ${id}`);
+    this.host?.emit?.({ kind: 'helper', pc, helper: String(id) });
     const r = impl(this);
     if (typeof r === 'bigint') {
       this.setReg(0, r);
@@ -359,6 +374,33 @@ export class Machine {
     for (let k = 0; k < 5; k++) { this.lo[6 + k] = f.saved[k]; this.hi[6 + k] = f.saved[5 + k]; }
     this.pc = f.returnPc;
     return undefined;
+  }
+
+  /**
+   * Calls a BPF function from a helper (bpf_loop, for_each_map_elem...) and runs it to its
+   * return, in a frame of its own. Returns r0, or a fault message.
+   */
+  callback(fnLo: number, fnHi: number, args: bigint[]): bigint | { fault: string } {
+    if (fnHi !== FUNC_HI || fnLo < 0 || fnLo >= this.code.length) return { fault: 'callback is not the address of a BPF function' };
+    const pc = this.pc;
+    const saved = new Int32Array(22);
+    saved.set(this.lo, 0); saved.set(this.hi, 11);
+    const depth = this.frames.length;
+    const stop = this.callLocal(fnLo, pc - 1);
+    if (stop) return { fault: stop.message ?? 'callback failed' };
+    this.frames[depth].returnPc = CALLBACK_RETURN;
+    args.forEach((a, k) => this.setReg(k + 1, a));
+    while (this.pc !== CALLBACK_RETURN || this.frames.length !== depth) {
+      const s = this.exec();
+      if (s) {
+        this.finished = s;
+        return { fault: s.message ?? `the callback ended the program (${s.reason})` };
+      }
+    }
+    const r0 = this.reg(0);
+    this.lo.set(saved.subarray(0, 11)); this.hi.set(saved.subarray(11, 22));
+    this.pc = pc;
+    return r0;
   }
 
   /** bpf_tail_call: jump to another program, keeping r1; on failure execution continues. */
@@ -447,21 +489,16 @@ export class Machine {
     return undefined;
   }
 
-  /** LD_ABS / LD_IND: set by the run for programs with an skb (packet) context. */
-  packetForLegacyLoads?: Region;
-  /** Offset of skb->data within packetForLegacyLoads. */
-  packetDataOffset = 0;
-  packetDataEnd = 0;
-
+  /** LD_ABS / LD_IND: r0 = the big-endian value at skb->data + imm (+ src). */
   private ldPacket(op: number, s: number, imm: number, pc: number): Stop | undefined {
     const size = SIZE[op & 0x18];
-    const pkt = this.packetForLegacyLoads;
-    // The kernel ends the program with r0 = 0 when a legacy load falls outside the packet.
-    const rel = ((op & 0xe0) === 0x40 ? (this.lo[s] + imm) | 0 : imm);
+    const pkt = this.host?.packet;
     if (!pkt) return this.faultAt(pc, 'legacy packet load in a program without a packet');
-    const o = this.packetDataOffset + rel;
-    if (rel < 0 || o + size > this.packetDataEnd) { this.lo[0] = 0; this.hi[0] = 0; return { reason: 'exit', pc }; }
-    const v = pkt.view;
+    const rel = ((op & 0xe0) === 0x40 ? (this.lo[s] + imm) | 0 : imm);
+    const o = pkt.data + rel;
+    // The kernel ends the program with r0 = 0 when a legacy load falls outside the packet.
+    if (rel < 0 || o + size > pkt.end) { this.lo[0] = 0; this.hi[0] = 0; return { reason: 'exit', pc }; }
+    const v = pkt.region.view;
     this.lo[0] = size === 1 ? v.getUint8(o) : size === 2 ? v.getUint16(o, false) : v.getInt32(o, false);
     this.hi[0] = 0;
     return undefined;

@@ -13,7 +13,7 @@
 
 export const HI_BASE = 0x7f00;
 export const LO_BASE = 0x10000000;
-const MAX_REGIONS = 0xff;
+const MAX_REGIONS = 0x10000; // map values each get a region: room for many
 
 export type RegionKind = 'ctx' | 'packet' | 'stack' | 'mem' | 'map_value' | 'ringbuf' | 'rodata' | 'helper';
 
@@ -26,6 +26,12 @@ export interface Region {
   hi: number;
   lo: number;
   writable: boolean;
+  /**
+   * The accessible window [lowOff, highOff) of `bytes`: a packet region holds headroom and
+   * tailroom that the program may not touch until a helper moves data or data_end there.
+   */
+  lowOff: number;
+  highOff: number;
   /**
    * Context fields that hold pointers (xdp_md.data, __sk_buff.data_end...): the kernel
    * rewrites their narrow loads into loads of the real pointer, so a load at one of these
@@ -54,7 +60,7 @@ export class Memory {
     const region: Region = {
       name, kind, bytes, writable,
       view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      hi: HI_BASE + k, lo: LO_BASE,
+      hi: HI_BASE + k, lo: LO_BASE, lowOff: 0, highOff: bytes.length,
     };
     this.slots[k] = region;
     return region;
@@ -77,7 +83,7 @@ export class Memory {
     const r = this.slots[hi - HI_BASE];
     if (!r) return undefined;
     const off = (lo >>> 0) - LO_BASE;
-    return off >= 0 && off + size <= r.bytes.length ? r : undefined;
+    return off >= r.lowOff && off + size <= r.highOff ? r : undefined;
   }
 
   /** Byte offset of an address inside a region it is known to lie in. */
@@ -97,8 +103,8 @@ export class Memory {
   private nearest(lo: number, hi: number): string | undefined {
     const r = this.slots[hi - HI_BASE];
     if (!r) return undefined;
-    const off = (lo >>> 0) - LO_BASE;
-    const len = r.bytes.length;
+    const off = (lo >>> 0) - LO_BASE - r.lowOff;
+    const len = r.highOff - r.lowOff;
     if (off < 0) return `${-off} bytes before ${r.name} (${len} bytes)`;
     if (off >= len) return `${off - len} bytes past the end of ${r.name} (${len} bytes)`;
     return `it runs past the end of ${r.name} (offset ${off} of ${len} bytes)`;

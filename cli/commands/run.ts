@@ -1,0 +1,197 @@
+/** `run FILE [selectors] INPUT... [options] [--json]`: run a program in the VM (DESIGN.md, Command line). */
+
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { Diagnostic, hasErrors } from '../../core/diag';
+import { BpfObject } from '../../core/object';
+import { ProgramRef } from '../../core/link';
+import { sectionProgType, progTypeByName } from '../../core/progtypes/table';
+import { readCapture } from '../../core/input/pcap';
+import { parseCtxJson, parseEnvJson, parseHex, toHex } from '../../core/input/parse';
+import { mapsToJson, loadMapsJson } from '../../core/maps/json';
+import { DEFAULT_ENV, RunEnv } from '../../core/vm/host';
+import { DEFAULT_BUDGET, mapsForObject, runProgram, RunResult, selectProgram } from '../../core/vm/run';
+import { parse } from '../args';
+import { InputError, loadOrFail } from '../load';
+import { printDiagnostics } from '../report';
+
+export const RUN_HELP = `usage: ebpf-workbench run FILE [--prog-type T] [--section S] [--program NAME] INPUT...
+                         [--maps F.json] [--env F.json] [--budget N] [--verify] [--jit] [--repeat N] [--json]
+
+Run a program in the VM, as BPF_PROG_TEST_RUN would run it in the kernel.
+INPUT:
+  --packet HEX | --packet-file F     the packet (xdp, tc, socket filters, cgroup_skb)
+  --pcap F [--pcap-index N]          packets from a libpcap/pcapng capture; without an index, one run per packet
+  --mem HEX | --mem-file F           the memory of 'raw', or the context bytes of packet-less types
+  --ctx JSON | --ctx @F.json         context fields by name, e.g. '{"ingress_ifindex": 2}' or '{"di": 1}'
+Options:
+  --prog-type T    kernel name (xdp, sched_cls, socket_filter, kprobe...), libbpf section name, or raw
+  --maps F.json    initial map contents (the shape 'run --json' prints)
+  --env F.json     time, pid, tgid, uid, gid, comm, cpu, cpu count, random seed
+  --budget N       instruction budget (default ${DEFAULT_BUDGET})
+  --repeat N       run N times, maps carried over (as the kernel's repeat)
+  --verify         verify first (the verifier arrives with issue #4: for now a note)
+  --jit            run with the JIT (issue #9: not built yet)
+  --json           print one JSON object
+Exit status: 0 ran to exit, 1 a fault, 2 bad input.`;
+
+interface Resolved { obj: BpfObject; ref: ProgramRef; progType: string }
+
+function resolveProgram(file: string, values: Record<string, unknown>, warnings: Diagnostic[]): Resolved {
+  const { object } = loadOrFail(file);
+  const sel = selectProgram(object, { section: values.section as string | undefined, program: values.program as string | undefined });
+  if ('severity' in sel) throw new InputError(`${file}: ${sel.message}`);
+  const fromSection = sectionProgType(sel.section)?.progType;
+  const asked = values['prog-type'] as string | undefined;
+  let progType: string = fromSection ?? 'socket_filter';
+  if (asked) {
+    const t = asked === 'raw' ? 'raw' : progTypeByName(asked)?.name;
+    if (!t) throw new InputError(`--prog-type: unknown program type '${asked}'`);
+    if (fromSection && t !== fromSection) warnings.push({ code: 'prog-type', severity: 'warning', message: `--prog-type ${t} overrides section ${sel.section}'s type ${fromSection}` });
+    progType = t;
+  }
+  if (progType === 'raw' && object.maps.length) throw new InputError(`${file}: maps are not available under --prog-type raw`);
+  return { obj: object, ref: sel, progType };
+}
+
+function readInput(values: Record<string, unknown>): { packets?: Uint8Array[]; packet?: Uint8Array; mem?: Uint8Array; ctx?: Record<string, unknown> } {
+  const hex = (flag: string, text: string) => {
+    const b = parseHex(text);
+    if (typeof b === 'string') throw new InputError(`--${flag}: ${b}`);
+    return b;
+  };
+  const file = (flag: string, path: string) => {
+    try { return new Uint8Array(readFileSync(path)); } catch (e) { throw new InputError(`--${flag} ${path}: cannot read: ${(e as NodeJS.ErrnoException).code ?? e}`); }
+  };
+  const out: ReturnType<typeof readInput> = {};
+  const given = ['packet', 'packet-file', 'pcap'].filter((k) => values[k] !== undefined);
+  if (given.length > 1) throw new InputError(`give one of --packet, --packet-file, --pcap (got ${given.map((g) => `--${g}`).join(', ')})`);
+  if (values.packet !== undefined) out.packet = hex('packet', values.packet as string);
+  if (values['packet-file'] !== undefined) out.packet = file('packet-file', values['packet-file'] as string);
+  if (values.pcap !== undefined) {
+    const cap = readCapture(file('pcap', values.pcap as string));
+    if (hasErrors(cap.diagnostics)) throw new InputError(`--pcap ${values.pcap}: ${cap.diagnostics[0].message}`);
+    const index = values['pcap-index'] as string | undefined;
+    if (index !== undefined) {
+      const n = Number(index);
+      if (!Number.isInteger(n) || n < 0 || n >= cap.packets.length) throw new InputError(`--pcap-index ${index}: the capture has ${cap.packets.length} packets (0-${cap.packets.length - 1})`);
+      out.packet = cap.packets[n].data;
+    } else out.packets = cap.packets.map((p) => p.data);
+  }
+  if (values.mem !== undefined && values['mem-file'] !== undefined) throw new InputError('give one of --mem, --mem-file');
+  if (values.mem !== undefined) out.mem = hex('mem', values.mem as string);
+  if (values['mem-file'] !== undefined) out.mem = file('mem-file', values['mem-file'] as string);
+  if (values.ctx !== undefined) {
+    const text = (values.ctx as string).startsWith('@') ? new TextDecoder().decode(file('ctx', (values.ctx as string).slice(1))) : (values.ctx as string);
+    const ctx = parseCtxJson(text);
+    if (typeof ctx === 'string') throw new InputError(ctx);
+    out.ctx = ctx;
+  }
+  return out;
+}
+
+function positiveInt(values: Record<string, unknown>, flag: string, dflt: number): number {
+  const v = values[flag];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InputError(`--${flag} takes a positive integer, not ${String(v)}`);
+  return n;
+}
+
+export function runCommand(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    'prog-type': { type: 'string' }, section: { type: 'string' }, program: { type: 'string' },
+    packet: { type: 'string' }, 'packet-file': { type: 'string' }, pcap: { type: 'string' }, 'pcap-index': { type: 'string' },
+    mem: { type: 'string' }, 'mem-file': { type: 'string' }, ctx: { type: 'string' },
+    maps: { type: 'string' }, env: { type: 'string' }, budget: { type: 'string' }, repeat: { type: 'string' },
+    verify: { type: 'boolean' }, jit: { type: 'boolean' }, json: { type: 'boolean' },
+  });
+  if (values.help) { process.stdout.write(RUN_HELP + '\n'); return 0; }
+  if (positionals.length !== 1) throw new InputError(`run takes one FILE\n${RUN_HELP}`);
+  if (values.jit) throw new InputError('JIT not built yet');
+  const file = positionals[0];
+  const warnings: Diagnostic[] = [];
+  const { obj, ref, progType } = resolveProgram(file, values, warnings);
+  const input = readInput(values);
+  let env: RunEnv = DEFAULT_ENV;
+  if (values.env !== undefined) {
+    let text: string;
+    try { text = readFileSync(values.env as string, 'utf8'); } catch (e) { throw new InputError(`--env ${values.env}: cannot read: ${(e as NodeJS.ErrnoException).code}`); }
+    const e = parseEnvJson(text);
+    if (typeof e === 'string') throw new InputError(e);
+    env = e;
+  }
+  const budget = positiveInt(values, 'budget', DEFAULT_BUDGET);
+  const repeat = positiveInt(values, 'repeat', 1);
+  if (values.verify) warnings.push({ code: 'verify', severity: 'warning', message: '--verify: the verifier is not built yet (issue #4); running unverified' });
+
+  const maps = mapsForObject(obj, env);
+  if (hasErrors(maps.diagnostics)) throw new InputError(`${file}: ${maps.diagnostics[0].message}`);
+  if (values.maps !== undefined) {
+    let json: unknown;
+    try { json = JSON.parse(readFileSync(values.maps as string, 'utf8')); } catch (e) { throw new InputError(`--maps ${values.maps}: ${(e as Error).message}`); }
+    const diags = loadMapsJson(maps, json);
+    if (hasErrors(diags)) throw new InputError(`--maps ${values.maps}: ${diags.filter((d) => d.severity === 'error').map((d) => d.message).join('; ')}`);
+  }
+  printDiagnostics(file, warnings);
+
+  const once = (packet: Uint8Array | undefined): RunResult => {
+    const { result, diagnostics } = runProgram(obj, ref, { progType, env, budget, maps, input: { packet, mem: input.mem, ctxFields: input.ctx } });
+    if (!result) {
+      printDiagnostics(file, diagnostics);
+      throw new InputError(`${file}: ${diagnostics.find((d) => d.severity === 'error')?.message ?? 'cannot run'}`, true);
+    }
+    return result;
+  };
+
+  if (input.packets) {
+    const t0 = performance.now();
+    const results = input.packets.map((p) => once(p));
+    const nsPerRun = Math.round(((performance.now() - t0) * 1e6) / Math.max(1, results.length));
+    const faulted = results.some((r) => r.stop.reason !== 'exit');
+    if (values.json) {
+      process.stdout.write(JSON.stringify({
+        packets: results.map((r, index) => ({ index, ...verdict(r) })),
+        maps: mapsToJson(maps), nsPerRun,
+      }) + '\n');
+    } else {
+      results.forEach((r, k) => process.stdout.write(`packet ${k}: ${describe(r)}\n`));
+    }
+    return faulted ? 1 : 0;
+  }
+
+  let last!: RunResult;
+  const t0 = performance.now();
+  for (let k = 0; k < repeat; k++) {
+    last = once(input.packet);
+    if (last.stop.reason !== 'exit') break;
+  }
+  const nsPerRun = Math.round(((performance.now() - t0) * 1e6) / repeat);
+  if (values.json) {
+    process.stdout.write(JSON.stringify({
+      ...verdict(last), insns: last.insns,
+      ...(last.packet && progType !== 'raw' ? { packet: toHex(last.packet) } : {}),
+      maps: mapsToJson(maps),
+      events: last.output.events.map((e) => ({ map: e.map, data: toHex(e.data) })),
+      printk: last.output.printk, nsPerRun,
+    }) + '\n');
+  } else {
+    process.stdout.write(`${describe(last)}, ${last.insns} instructions\n`);
+    for (const line of last.output.printk) process.stdout.write(`printk: ${line}\n`);
+    for (const e of last.output.events) process.stdout.write(`event ${e.map}: ${toHex(e.data)}\n`);
+    if (last.packet && progType !== 'raw') process.stdout.write(`packet: ${toHex(last.packet)}\n`);
+  }
+  return last.stop.reason === 'exit' ? 0 : 1;
+}
+
+function verdict(r: RunResult): { exit: 'ok' | 'fault'; r0?: string; retval?: number; error?: string } {
+  if (r.stop.reason === 'exit' && r.r0 !== undefined) {
+    return { exit: 'ok', r0: r.r0.toString(), retval: Number(r.r0 & 0xffffffffn) };
+  }
+  return { exit: 'fault', error: r.stop.message ?? r.stop.reason };
+}
+
+function describe(r: RunResult): string {
+  const v = verdict(r);
+  return v.exit === 'ok' ? `retval ${v.retval} (r0 = 0x${r.r0!.toString(16)})` : `fault: ${v.error}`;
+}
