@@ -157,13 +157,19 @@ class RunHost implements Host {
     return hi === MAP_HANDLE_HI ? this.handles[lo] : undefined;
   }
 
+  mapHandle(map: BpfMap): { lo: number; hi: number } {
+    let k = this.handles.indexOf(map);
+    if (k < 0) { this.handles.push(map); k = this.handles.length - 1; } // an inner map met through a map-in-map
+    return { lo: k, hi: MAP_HANDLE_HI };
+  }
+
   /** The value an lddw at this slot loads: a map's handle, or an address in its value. */
   refAddress(program: LinkedProgram, slot: number): { lo: number; hi: number } | undefined {
     const ref = program.mapRefs.get(slot);
     if (!ref) return undefined;
     const map = this.maps.get(ref.map);
     if (!map) return undefined;
-    if (ref.kind === 'map') return { lo: this.handles.indexOf(map), hi: MAP_HANDLE_HI };
+    if (ref.kind === 'map') return this.mapHandle(map);
     // BPF_PSEUDO_MAP_VALUE: the address of element 0 of an array map, plus the offset.
     const value = map.lookup(new Uint8Array(4), this.env.cpu);
     if (!value) return undefined;
