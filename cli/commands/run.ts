@@ -143,19 +143,25 @@ export function runCommand(argv: string[]): number {
     }
     return result;
   };
+  /** In a capture, a packet the kernel would refuse is that packet's failure, not the whole run's. */
+  const oncePerPacket = (packet: Uint8Array): RunResult | { refused: string } => {
+    const { result, diagnostics } = runProgram(obj, ref, { progType, env, budget, maps, input: { packet, ctxFields: input.ctx } });
+    return result ?? { refused: diagnostics.find((d) => d.severity === 'error')?.message ?? 'cannot run' };
+  };
 
   if (input.packets) {
     const t0 = performance.now();
-    const results = input.packets.map((p) => once(p));
+    const results = input.packets.map((p) => oncePerPacket(p));
     const nsPerRun = Math.round(((performance.now() - t0) * 1e6) / Math.max(1, results.length));
-    const faulted = results.some((r) => r.stop.reason !== 'exit');
+    const faulted = results.some((r) => 'refused' in r || r.stop.reason !== 'exit');
+    const packetVerdict = (r: RunResult | { refused: string }) => ('refused' in r ? { exit: 'fault' as const, error: r.refused } : verdict(r));
     if (values.json) {
       process.stdout.write(JSON.stringify({
-        packets: results.map((r, index) => ({ index, ...verdict(r) })),
+        packets: results.map((r, index) => ({ index, ...packetVerdict(r) })),
         maps: mapsToJson(maps), nsPerRun,
       }) + '\n');
     } else {
-      results.forEach((r, k) => process.stdout.write(`packet ${k}: ${describe(r)}\n`));
+      results.forEach((r, k) => process.stdout.write(`packet ${k}: ${'refused' in r ? `refused: ${r.refused}` : describe(r)}\n`));
     }
     return faulted ? 1 : 0;
   }

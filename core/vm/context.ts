@@ -80,6 +80,8 @@ export function prepareContext(progType: string, memory: Memory, input: ContextI
   }
 
   const pkt = input.packet ?? new Uint8Array(0);
+  const refused = testRunRefuses(kind.packet, pkt);
+  if (refused) return { diagnostics: [error('input', `BPF_PROG_TEST_RUN refuses this packet for ${progType} (EINVAL): ${refused}`)] };
   const st = ctxStruct(kind.ctx!)!;
   const ctxBytes = new Uint8Array(st.size);
   const headroom = kind.packet === 'xdp' ? XDP_PACKET_HEADROOM : SKB_HEADROOM;
@@ -133,6 +135,24 @@ export function prepareContext(progType: string, memory: Memory, input: ContextI
   };
   return { prepared, diagnostics };
 }
+
+/**
+ * The packets BPF_PROG_TEST_RUN refuses with EINVAL on Linux 6.18 (seen on these machines):
+ * fewer bytes than an Ethernet header; for skb programs more than a page can hold
+ * (4096 - NET_SKB_PAD - skb_shared_info = 3712 bytes), or an IPv4/IPv6 EtherType without
+ * the whole network header behind it.
+ */
+function testRunRefuses(kind: 'xdp' | 'l2' | 'l3', pkt: Uint8Array): string | undefined {
+  if (pkt.length < ETH_HLEN) return `${pkt.length} bytes, fewer than an Ethernet header (${ETH_HLEN})`;
+  if (kind === 'xdp') return undefined;
+  if (pkt.length > SKB_MAX_PACKET) return `${pkt.length} bytes, more than ${SKB_MAX_PACKET}`;
+  const ethType = (pkt[12] << 8) | pkt[13];
+  if (ethType === 0x0800 && pkt.length < ETH_HLEN + 20) return 'an IPv4 EtherType without a whole IPv4 header (20 bytes)';
+  if (ethType === 0x86dd && pkt.length < ETH_HLEN + 40) return 'an IPv6 EtherType without a whole IPv6 header (40 bytes)';
+  return undefined;
+}
+
+const SKB_MAX_PACKET = 3712;
 
 /** eth_type_trans()'s pkt_type for a frame arriving on the loopback device (address 00:00:00:00:00:00). */
 function packetType(pkt: Uint8Array): number {

@@ -32,7 +32,8 @@ short:
   exit
 `;
 
-const ETH_IPV4 = '000102030405060708090a0b0800450000140000';
+/** Ethernet + a 20-byte IPv4 header: BPF_PROG_TEST_RUN refuses skb packets with a partial network header. */
+const ETH_IPV4 = '000102030405060708090a0b08004500001400000000401100000a0000010a000002';
 
 test('run --json prints the object of DESIGN.md', () => {
   withTemp((dir) => {
@@ -61,9 +62,12 @@ test('run --pcap: one run per packet, in file order; --pcap-index picks one', ()
     const pcap = join(dir, 'in.pcap');
     writeFileSync(pcap, writePcap([Buffer.from(ETH_IPV4, 'hex'), Buffer.from('0102', 'hex'), Buffer.from('000102030405060708090a0b86dd', 'hex')]));
     const r = cli('run', f, '--pcap', pcap, '--json');
-    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.status, 1, r.stderr); // one packet failed
     const out = JSON.parse(r.stdout);
-    assert.deepEqual(out.packets.map((p: { index: number; retval: number }) => [p.index, p.retval]), [[0, 0x800], [1, 1], [2, 0x86dd]]);
+    assert.deepEqual(out.packets.map((p: { index: number; retval: number }) => [p.index, p.retval]), [[0, 0x800], [1, undefined], [2, 0x86dd]]);
+    // A packet shorter than an Ethernet header: the kernel refuses it, so the run says so for that packet.
+    assert.equal(out.packets[1].exit, 'fault');
+    assert.match(out.packets[1].error, /BPF_PROG_TEST_RUN refuses this packet for xdp \(EINVAL\): 2 bytes, fewer than an Ethernet header/);
     const one = JSON.parse(cli('run', f, '--pcap', pcap, '--pcap-index', '2', '--json').stdout);
     assert.equal(one.retval, 0x86dd);
     assert.equal(cli('run', f, '--pcap', pcap, '--pcap-index', '3').status, 2);
@@ -140,6 +144,6 @@ test('bad input exits 2 with a clear message', () => {
     const r = cli('run', two);
     assert.equal(r.status, 2);
     assert.match(r.stderr, /several programs; choose one with --section or --program \(programs: xdp, socket\)/);
-    assert.equal(JSON.parse(cli('run', two, '--section', 'socket', '--json').stdout).retval, 2);
+    assert.equal(JSON.parse(cli('run', two, '--section', 'socket', '--packet', ETH_IPV4, '--json').stdout).retval, 2);
   });
 });

@@ -43,9 +43,13 @@ export function compareWithKernel(obj: BpfObject, progType: string, packet: Uint
     }
     const k = testRun({ progFd: loaded.fd, dataIn: packet, repeat: 1 });
     closeFd(loaded.fd);
-    if (!('retval' in k)) return { differences: [`BPF_PROG_TEST_RUN failed: ${'message' in k ? k.message : k.unavailable}`] };
-
     const ours = runProgram(obj, ref, { progType, input: { packet } });
+    if (!('retval' in k)) {
+      // The kernel refused the input: the VM must refuse it too, saying the same errno.
+      const why = 'message' in k ? k.message : k.unavailable;
+      const refused = ours.diagnostics.find((d) => d.severity === 'error' && d.message.includes(`(${'errnoName' in k ? k.errnoName : ''})`));
+      return { differences: ours.result || !refused ? [`the kernel refused the input (${why}) but the VM ${ours.result ? 'ran it' : `said: ${ours.diagnostics.map((d) => d.message).join('; ')}`}`] : [] };
+    }
     const differences: string[] = [];
     if (!ours.result) return { differences: [`our run could not start: ${ours.diagnostics.map((d) => d.message).join('; ')}`] };
     const res = ours.result;
@@ -56,8 +60,10 @@ export function compareWithKernel(obj: BpfObject, progType: string, packet: Uint
       const perCpu = mapTypeByName(m.type)?.perCpu ?? false;
       const dump = mapDump(fds[idx], m.keySize, m.valueSize, perCpu);
       if (!('entries' in dump)) { differences.push(`cannot dump map ${m.name}`); return; }
-      const theirs = hexEntries(dump.entries.map((e) => ({ key: e.key, value: 'value' in e ? e.value : e.values[0] })));
-      const mine = hexEntries(res.maps.get(m.name)!.entries().map((e) => ({ key: e.key, value: e.value ?? e.values?.[0] })));
+      // Per-CPU values are compared on the CPU that ran: the one value that is not all zeros.
+      const ran = (values: Uint8Array[] | undefined) => values?.find((v) => v.some((b) => b !== 0)) ?? values?.[0];
+      const theirs = hexEntries(dump.entries.map((e) => ({ key: e.key, value: 'value' in e ? e.value : ran(e.values) })));
+      const mine = hexEntries(res.maps.get(m.name)!.entries().map((e) => ({ key: e.key, value: e.value ?? ran(e.values) })));
       if (theirs.join() !== mine.join()) differences.push(`map ${m.name}: kernel [${theirs.join(', ')}], VM [${mine.join(', ')}]`);
     });
     return { differences, retval: k.retval };
