@@ -504,6 +504,24 @@ export class Machine {
     return undefined;
   }
 
+  // --- the debugger's view ------------------------------------------------------------------
+
+  /** `len` bytes at a 64-bit address (a copy), or a fault message. */
+  readMemory(addr: bigint, len: number): Uint8Array | string {
+    I.fromBig(addr);
+    const b = this.bytesAt(I.res.lo, I.res.hi, len, false);
+    return typeof b === 'string' ? b : b.slice();
+  }
+
+  /** Writes bytes at a 64-bit address (read-only regions too: the debugger may); a fault message on failure. */
+  writeMemory(addr: bigint, bytes: Uint8Array): string | undefined {
+    I.fromBig(addr);
+    const r = this.memory.find(I.res.lo, I.res.hi, bytes.length);
+    if (!r) return this.memory.fault('write', I.res.lo, I.res.hi, bytes.length).message;
+    r.bytes.set(bytes, Memory.offset(r, I.res.lo));
+    return undefined;
+  }
+
   // --- helper argument access ---------------------------------------------------------------
 
   /** Argument k (1-5) of a helper call as an unsigned 64-bit value. */
