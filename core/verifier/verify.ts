@@ -1,0 +1,169 @@
+/**
+ * The verifier: a path-sensitive abstract interpreter in the manner of Linux 6.18's
+ * kernel/bpf/verifier.c (privileged), whose verdict and message it aims to match.
+ *
+ * It walks every path from the first instruction, depth first, as do_check() does: a
+ * conditional jump whose outcome the scalar bounds do not decide forks the state (the jump
+ * is explored last, as push_stack() leaves it); a state already covered by one seen at the
+ * same instruction is pruned; the walk stops at the first error, or after 1,000,000
+ * processed instructions. Instruction semantics live in the modules beside this one
+ * (alu.ts, mem.ts, calls.ts, branch.ts); this file is the walk.
+ */
+
+import { Diagnostic } from '../diag';
+import { Insn, LDDW_CODE } from '../isa/insn';
+import { LinkedProgram } from '../link';
+import { MapDef } from '../object';
+import { checkCfg } from './cfg';
+import { VerifyError, Ctx, stepInsn } from './step';
+import { cloneState, frameString, newFrame, ptrReg, VState } from './state';
+import { statesCovered } from './prune';
+
+export const COMPLEXITY_LIMIT = 1_000_000;
+
+export interface VerifyOptions {
+  progType: string;
+  attachType?: string;
+  license?: string;
+  maps?: readonly MapDef[];
+}
+
+export interface VerifyResult {
+  accepted: boolean;
+  /** The kernel's message (the last log line before the statistics). */
+  message?: string;
+  /** Detail lines the kernel prints before the message. */
+  detail?: string[];
+  insnIdx?: number;
+  /** The branch decisions on the path that reached the error. */
+  path: { insnIdx: number; taken: boolean }[];
+  stats: { processedInsns: number; states: number };
+  /** A printed state per instruction (the first path to reach it), for hover. */
+  insnStates: (string | undefined)[];
+  diagnostics: Diagnostic[];
+}
+
+interface Pending {
+  state: VState;
+  pc: number;
+  path: { insnIdx: number; taken: boolean }[];
+  parent?: Checkpoint;
+}
+
+/**
+ * A state saved at a prune point. `branches` counts the paths still being explored below
+ * it (the kernel's bpf_verifier_state.branches): only a finished checkpoint (0) may prune
+ * another path, while an unfinished one that the current path reaches again unchanged is
+ * a loop that makes no progress.
+ */
+interface Checkpoint {
+  state: VState;
+  branches: number;
+  parent?: Checkpoint;
+}
+
+export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): VerifyResult {
+  const insns = program.insns;
+  const insnStates: (string | undefined)[] = new Array(insns.length);
+  let processed = 0;
+  let states = 0;
+  const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
+    const r: VerifyResult = { accepted, path: [], stats: { processedInsns: processed, states }, insnStates, diagnostics: [], ...extra };
+    if (!accepted && r.message) {
+      r.diagnostics.push({
+        code: 'verifier', severity: 'error', message: r.message, insnIdx: r.insnIdx, detail: r.detail,
+        related: r.path.map((p) => ({ message: `branch at insn ${p.insnIdx} ${p.taken ? 'taken' : 'not taken'}`, insnIdx: p.insnIdx })),
+      });
+    }
+    return r;
+  };
+
+  const cfg = checkCfg(insns);
+  if (cfg.error) return result(false, { message: cfg.error.message, insnIdx: cfg.error.insnIdx });
+
+  const ctx: Ctx = {
+    insns, progType: opts.progType, attachType: opts.attachType, license: opts.license ?? 'GPL', maps: opts.maps ?? [], program,
+    subprogs: cfg.subprogs, mapRefs: program.mapRefs,
+  };
+  const start: VState = { frames: [newFrame(0, -1, 0)], refs: [], nextId: 1 };
+  start.frames[0].regs[1] = ptrReg('ctx');
+
+  const explored = new Map<number, Checkpoint[]>();
+  const stack: Pending[] = [{ state: start, pc: 0, path: [] }];
+  const isPrunePoint = prunePoints(insns);
+  // A path that ends (exit, or pruned) finishes its checkpoints up the chain (update_branch_counts()).
+  const finish = (cp: Checkpoint | undefined) => {
+    for (let c = cp; c; c = c.parent) if (--c.branches > 0) break;
+  };
+
+  while (stack.length) {
+    const p = stack.pop()!;
+    let state = p.state;
+    let pc = p.pc;
+    let parent = p.parent;
+    const path = p.path;
+    for (;;) {
+      if (++processed > COMPLEXITY_LIMIT) {
+        return result(false, { message: `BPF program is too large. Processed ${processed} insn`, insnIdx: pc, path });
+      }
+      if (isPrunePoint[pc]) {
+        const seen = explored.get(pc) ?? [];
+        let pruned = false;
+        for (const old of seen) {
+          if (old.branches > 0) {
+            if (statesCovered(old.state, state) && statesCovered(state, old.state)) {
+              return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path });
+            }
+          } else if (statesCovered(old.state, state)) {
+            pruned = true;
+            break;
+          }
+        }
+        if (pruned) break;
+        const cp: Checkpoint = { state: cloneState(state), branches: 1, parent };
+        seen.push(cp);
+        explored.set(pc, seen);
+        parent = cp;
+        states++;
+      }
+      insnStates[pc] ??= frameString(state.frames[state.frames.length - 1]);
+      let out;
+      try {
+        out = stepInsn(ctx, state, pc);
+      } catch (e) {
+        if (e instanceof VerifyError) return result(false, { message: e.message, detail: e.detail, insnIdx: pc, path });
+        // Our own bug: say so on the instruction rather than crash the caller (an editor, the CLI).
+        return result(false, { message: `internal verifier error: ${(e as Error).message}`, insnIdx: pc, path });
+      }
+      if (out.kind === 'exit') break;
+      if (out.kind === 'next') { state = out.state; pc = out.pc; continue; }
+      // A branch the bounds do not decide: the fall-through goes on now, the jump waits.
+      if (parent) parent.branches++;
+      stack.push({ state: out.taken, pc: out.takenPc, path: [...path, { insnIdx: pc, taken: true }], parent });
+      path.push({ insnIdx: pc, taken: false });
+      state = out.fallthrough;
+      pc = out.fallthroughPc;
+    }
+    finish(parent);
+  }
+  return result(true);
+}
+
+/** Where states are saved for pruning: jump targets and the instructions after jumps and calls. */
+function prunePoints(insns: readonly Insn[]): Uint8Array {
+  const p = new Uint8Array(insns.length + 1);
+  for (let pc = 0; pc < insns.length; pc++) {
+    const i = insns[pc];
+    const cls = i.code & 7;
+    if (cls === 5 || cls === 6) {
+      const op = i.code & 0xf0;
+      if (op === 0x90) continue;
+      if (op === 0x80) { p[pc + 1] = 1; if (i.src === 1) p[pc + 1 + i.imm] = 1; continue; }
+      const t = pc + 1 + (i.code === 0x06 ? i.imm : i.off);
+      if (t >= 0 && t < insns.length) p[t] = 1;
+      p[pc + 1] = 1;
+    }
+    if (i.code === LDDW_CODE) pc++;
+  }
+  return p;
+}
