@@ -10,6 +10,7 @@ import { ASM_HELP, asmCommand } from './commands/asm';
 import { DISASM_HELP, disasmCommand } from './commands/disasm';
 import { CONFORMANCE_HELP, conformanceCommand } from './commands/conformance';
 import { RUN_HELP, runCommand } from './commands/run';
+import { VERIFY_HELP, verifyCommand } from './commands/verify';
 
 interface Command {
   summary: string;
@@ -22,7 +23,7 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   asm: { summary: 'assemble; report diagnostics, write .o/.bin, print --hex', help: ASM_HELP, run: asmCommand },
   disasm: { summary: 'disassemble an object, .bin or assembly file', help: DISASM_HELP, run: disasmCommand },
-  verify: { summary: 'verify every selected program (the Linux verifier\'s verdict)', help: 'usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--kernel] [--counterexample] [--json]', pending: 4 },
+  verify: { summary: 'verify every selected program (the Linux verifier\'s verdict)', help: VERIFY_HELP, run: verifyCommand },
   run: { summary: 'run a program on a packet, context or memory', help: RUN_HELP, run: runCommand },
   test: { summary: 'run the cases of FILE.tests.json', help: 'usage: ebpf-workbench test FILE [--json]', pending: 11 },
   conformance: { summary: 'run bpf_conformance .data files', help: CONFORMANCE_HELP, run: conformanceCommand },

@@ -77,7 +77,7 @@ test('bad input exits 2 with FILE:LINE:COL and what was expected', () => {
 });
 
 test('commands not built yet say which issue brings them and exit 2', () => {
-  const r = cli('verify', join(REPO_ROOT, 'examples', 'xdp_drop_udp.bpf.s'));
+  const r = cli('test', join(REPO_ROOT, 'examples', 'xdp_drop_udp.bpf.s'));
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /not built yet \(issue #4\)/);
+  assert.match(r.stderr, /not built yet \(issue #11\)/);
 });

@@ -1,0 +1,146 @@
+/** `verify FILE [selectors] [--kernel] [--json]`: our verifier's verdict, and the kernel's beside it (DESIGN.md). */
+
+import { performance } from 'node:perf_hooks';
+import { BpfObject } from '../../core/object';
+import { linkProgram, listPrograms, ProgramRef, rawLinkedSlots } from '../../core/link';
+import { progTypeByName, sectionProgType } from '../../core/progtypes/table';
+import { verifyProgram, VerifyResult } from '../../core/verifier';
+import { kernelAvailable, createMap, loadProgram, patchMapFds, closeFd } from '../../core/kernel';
+import { parse } from '../args';
+import { InputError, loadOrFail } from '../load';
+import { formatDiagnostic } from '../report';
+
+export const VERIFY_HELP = `usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--kernel] [--counterexample] [--json]
+
+Verify every selected program with our verifier (the Linux 6.18 verifier's verdict and
+words, privileged); the file is accepted only if all are.
+  --prog-type T      override the type the section name gives (kernel or libbpf names)
+  --section S        only the programs of section S
+  --program NAME     only the program NAME
+  --kernel           also load each program into the running kernel (root, Linux) and show its verdict and log
+  --counterexample   a concrete input reaching each error (issue #11: not built yet)
+  --json             print one JSON object
+Exit status: 0 accepted, 1 rejected, 2 bad input.`;
+
+interface Checked {
+  ref: ProgramRef;
+  progType: string;
+  result: VerifyResult;
+  ms: number;
+  lines: ReturnType<typeof linkProgram>['program']['lines'];
+  kernel?: { accepted: boolean; message?: string; log: string } | { unavailable: string };
+}
+
+export function verifyCommand(argv: string[]): number {
+  const { values, positionals } = parse(argv, {
+    'prog-type': { type: 'string' }, section: { type: 'string' }, program: { type: 'string' },
+    kernel: { type: 'boolean' }, counterexample: { type: 'boolean' }, json: { type: 'boolean' },
+  });
+  if (values.help) { process.stdout.write(VERIFY_HELP + '\n'); return 0; }
+  if (positionals.length !== 1) throw new InputError(`verify takes one FILE\n${VERIFY_HELP}`);
+  if (values.counterexample) throw new InputError('--counterexample is not built yet (issue #11)');
+  const file = positionals[0];
+  const json = !!values.json;
+  const { object, text } = loadOrFail(file);
+  const refs = listPrograms(object).filter((p) => (!values.section || p.section === values.section) && (!values.program || p.name === values.program));
+  if (refs.length === 0) throw new InputError(`${file}: no program matches (programs: ${listPrograms(object).map((p) => p.name).join(', ') || 'none'})`);
+  const asked = values['prog-type'] as string | undefined;
+  const askedType = asked ? progTypeByName(asked)?.name : undefined;
+  if (asked && !askedType) throw new InputError(`--prog-type: unknown program type '${asked}'`);
+
+  const checked: Checked[] = refs.map((ref) => {
+    const def = sectionProgType(ref.section);
+    const progType = askedType ?? def?.progType ?? 'socket_filter';
+    const { program } = linkProgram(object, ref);
+    const t0 = performance.now();
+    const result = verifyProgram(program, { progType, attachType: def?.expectedAttachType, license: object.license, maps: object.maps });
+    const c: Checked = { ref, progType, result, ms: performance.now() - t0, lines: program.lines };
+    if (values.kernel) c.kernel = kernelVerdict(object, ref, progType, def?.expectedAttachType);
+    return c;
+  });
+  const accepted = checked.every((c) => c.result.accepted);
+
+  if (json) {
+    const diagnostics = checked.flatMap((c) => c.result.diagnostics.map((d) => {
+      const pos = d.insnIdx !== undefined ? c.lines[d.insnIdx] : undefined;
+      return {
+        line: pos ? pos.line + 1 : d.insnIdx !== undefined ? d.insnIdx + 1 : null,
+        column: pos ? pos.col + 1 : 1,
+        ...(pos?.file ? { file: pos.file } : {}),
+        insn: d.insnIdx ?? null, section: c.ref.section, program: c.ref.name,
+        message: d.message, detail: d.detail ?? [], code: d.code, severity: d.severity,
+      };
+    }));
+    const stats = {
+      processedInsns: checked.reduce((n, c) => n + c.result.stats.processedInsns, 0),
+      states: checked.reduce((n, c) => n + c.result.stats.states, 0),
+      ms: Math.round(checked.reduce((n, c) => n + c.ms, 0) * 1000) / 1000,
+    };
+    const out: Record<string, unknown> = { accepted, diagnostics, stats };
+    if (values.kernel) out.kernel = kernelSummary(checked);
+    process.stdout.write(JSON.stringify(out) + '\n');
+    return accepted ? 0 : 1;
+  }
+
+  const sourceLines = text?.split(/\r\n|\r|\n/);
+  for (const c of checked) {
+    const name = c.ref.name === c.ref.section ? c.ref.section : `${c.ref.section}/${c.ref.name}`;
+    if (c.result.accepted) {
+      process.stdout.write(`${name}: accepted (${c.progType}), ${c.result.stats.processedInsns} insns processed\n`);
+    } else {
+      for (const d of c.result.diagnostics) {
+        const pos = d.insnIdx !== undefined ? c.lines[d.insnIdx] : undefined;
+        process.stdout.write(formatDiagnostic(pos?.file ?? file, { ...d, span: pos }, pos?.file ? undefined : sourceLines) + '\n');
+        if (d.insnIdx !== undefined) process.stdout.write(`  (insn ${d.insnIdx} of ${name}, ${c.progType})\n`);
+      }
+    }
+    if (c.kernel) {
+      if ('unavailable' in c.kernel) process.stdout.write(`  kernel: unavailable: ${c.kernel.unavailable}\n`);
+      else process.stdout.write(`  kernel: ${c.kernel.accepted ? 'accepted' : `rejected: ${c.kernel.message}`}${c.kernel.accepted === c.result.accepted ? '' : '  <- differs from ours'}\n`);
+    }
+  }
+  return accepted ? 0 : 1;
+}
+
+function kernelSummary(checked: Checked[]): unknown {
+  const ks = checked.map((c) => c.kernel!);
+  const down = ks.find((k) => 'unavailable' in k);
+  if (down) return down;
+  const all = ks as { accepted: boolean; message?: string; log: string }[];
+  const firstReject = all.find((k) => !k.accepted);
+  return { accepted: all.every((k) => k.accepted), message: firstReject?.message ?? '', log: all.map((k) => k.log).join('\n') };
+}
+
+/** Loads the program into the running kernel with its maps; the message as DESIGN.md defines it. */
+function kernelVerdict(obj: BpfObject, ref: ProgramRef, progType: string, attachType?: string): Checked['kernel'] {
+  const av = kernelAvailable();
+  if (!av.ok) return { unavailable: av.reason };
+  const fds: number[] = [];
+  try {
+    for (const m of obj.maps) {
+      const inner = m.inner ? obj.maps.find((x) => x.name === m.inner) : undefined;
+      const r = createMap({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
+        innerDef: inner ? { type: inner.type, keySize: inner.keySize, valueSize: inner.valueSize, maxEntries: inner.maxEntries, flags: inner.flags } : undefined });
+      if (!('fd' in r)) return { unavailable: `cannot create map ${m.name}: ${'message' in r ? r.message : r.unavailable}` };
+      fds.push(r.fd);
+    }
+    const { program } = linkProgram(obj, ref);
+    const insns = patchMapFds(rawLinkedSlots(program, (n) => obj.maps.findIndex((m) => m.name === n)), fds);
+    const res = loadProgram({ progType, expectedAttachType: attachType, insns, license: obj.license });
+    if ('fd' in res) { closeFd(res.fd); return { accepted: true, log: res.log }; }
+    if ('unavailable' in res) return { unavailable: String(res.unavailable) };
+    return { accepted: false, message: kernelMessage(res.log ?? '', res.errnoName), log: res.log ?? '' };
+  } finally {
+    for (const fd of fds) closeFd(fd);
+  }
+}
+
+/** The last log line before the `processed N insns` statistics, or `BPF_PROG_LOAD: ERRNO` without a log. */
+export function kernelMessage(log: string, errnoName: string): string {
+  const lines = log.split('\n').filter((l) => l.trim() !== '');
+  const stats = /processed \d+ insns \(limit \d+\)/;
+  const at = lines.findIndex((l) => stats.test(l));
+  if (at < 0) return lines.length ? lines[lines.length - 1] : `BPF_PROG_LOAD: ${errnoName}`;
+  const glued = lines[at].slice(0, lines[at].search(stats));
+  return glued.trim() ? glued : at > 0 ? lines[at - 1] : `BPF_PROG_LOAD: ${errnoName}`;
+}
