@@ -62,8 +62,8 @@ export function checkCall(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
   const inner = map && mapTypeByName(map.type)?.mapInMap ? ctx.maps.find((m) => m.name === map!.inner) : undefined;
   if (ret === 'void') f.regs[0] = NOT_INIT;
   else if ((ret === 'map_value_or_null' || ret === 'map_value') && inner) {
-    // A map-in-map lookup gives the inner map (or NULL).
-    f.regs[0] = ptrReg('map_ptr', { map: inner, maybeNull: true, id: ++st.nextId });
+    // A map-in-map lookup gives the inner map, typed map_value_or_null until its null check.
+    f.regs[0] = ptrReg('map_value', { map: inner, maybeNull: true, id: ++st.nextId, innerMap: true });
   } else if (ret === 'map_value_or_null' || ret === 'map_value') {
     // An array lookup with a constant key inside the array cannot fail (6.18 knows it).
     const notNull = ret === 'map_value' || (keyConst !== undefined && map !== undefined && keyConst < BigInt(map.maxEntries));
@@ -105,7 +105,7 @@ function constStackKey(st: VState, r: Reg, keySize: number): bigint | undefined 
   const b0 = -off - 1;
   const slot = fr.slots[Math.floor(b0 / 8)];
   if (!slot) return undefined;
-  if (off % 8 === 0 && slot.spilled?.kind === 'scalar' && slot.types.every((t) => t === 'spill') && tnumIsConst(slot.spilled.v.varOff)) {
+  if (off % 8 === 0 && slot.spilled?.kind === 'scalar' && (slot.spillSize ?? 8) >= keySize && tnumIsConst(slot.spilled.v.varOff)) {
     return BigInt.asUintN(keySize * 8, slot.spilled.v.varOff.value);
   }
   for (let k = 0; k < keySize; k++) {
@@ -161,6 +161,7 @@ function checkArg(ctx: Ctx, st: VState, regno: number, r: Reg, spec: ArgSpec, ne
       expect(r.kind === 'stack' || isPktPointer(r) || r.kind === 'map_value', MEM_EXPECTED);
       if (!map) fail(`invalid map_ptr to access map->${spec.type === 'map_key' ? 'key' : 'value'}`);
       const size = spec.type === 'map_key' ? map.keySize : map.valueSize;
+      if (size === 0) fail('invalid zero-sized read');
       checkMemRange(st, regno, r, size, flags.includes('uninit'));
       return undefined;
     }
@@ -285,6 +286,7 @@ export function checkExit(ctx: Ctx, st: VState, pc: number): StepOut {
     return { kind: 'next', state: st, pc: f.callsite + 1 };
   }
   if (st.refs.length) fail('BPF_EXIT instruction in main prog would lead to reference leak');
+  // cgroup_skb egress may also return 2 and 3 (congestion notification bits).
   const range = ctx.attachType === 'cgroup_inet_egress' ? [0, 3] as [number, number] : RETURN_RANGES[ctx.progType];
   if (range) {
     const r0 = readReg(st, 0);

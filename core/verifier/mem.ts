@@ -55,7 +55,7 @@ export function checkMemAccess(
       if (total < -MAX_STACK || total + size > 0 || total >= 0) {
         fail(`invalid ${type === 'read' ? 'read from' : 'write to'} stack R${regno} off=${total} size=${size}`);
       }
-      if (type === 'write') stackWrite(f.slots, total, size, value!);
+      if (type === 'write') stackWrite(f.slots, total, size, value!, valueRegno >= 0);
       else setResult(stackRead(f.slots, total, size, signed));
       return;
     }
@@ -141,12 +141,23 @@ function slotOf(slots: StackSlot[], off: number): { slot: StackSlot; idx: number
   return { slot: slots[k], idx: b % 8 };
 }
 
-function stackWrite(slots: StackSlot[], off: number, size: number, value: Reg): void {
+function stackWrite(slots: StackSlot[], off: number, size: number, value: Reg, fromReg = true): void {
   const aligned8 = size === 8 && off % 8 === 0;
   if (aligned8 && (isPointer(value) || value.kind === 'scalar')) {
     const { slot } = slotOf(slots, off);
     slot.types.fill('spill');
     slot.spilled = { ...value };
+    slot.spillSize = 8;
+    return;
+  }
+  // A narrow spill of a scalar register at the start of a slot keeps its bounds (save_register_state()).
+  const zeroConst = value.kind === 'scalar' && tnumIsConst(value.v.varOff) && value.v.varOff.value === 0n;
+  if (fromReg && off % 8 === 0 && value.kind === 'scalar' && !zeroConst) {
+    const { slot } = slotOf(slots, off);
+    for (let k = 0; k < 8; k++) if (slot.types[k] === 'spill') slot.types[k] = 'misc';
+    for (let k = 0; k < size; k++) slot.types[slotOf(slots, off + k).idx] = 'spill';
+    slot.spilled = scalarReg(coerceRegToSize(value.v, size));
+    slot.spillSize = size;
     return;
   }
   if (isPointer(value) && size === 8) {
@@ -165,6 +176,7 @@ function stackRead(slots: StackSlot[], off: number, size: number, signed: boolea
   const { slot: first } = slotOf(slots, off);
   if (size === 8 && off % 8 === 0 && first.types.every((t) => t === 'spill') && first.spilled) return { ...first.spilled };
   if (first.types.every((t) => t === 'spill') && first.spilled && isPointer(first.spilled)) fail('invalid size of register fill');
+  if (off % 8 === 0 && first.spilled?.kind === 'scalar' && first.spillSize === size) return { ...first.spilled };
   let allZero = true;
   for (let k = 0; k < size; k++) {
     const { slot, idx } = slotOf(slots, off + k);

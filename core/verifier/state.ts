@@ -36,6 +36,8 @@ export interface Reg {
   memSize?: number;
   /** Stack pointers: the frame they point into. */
   frameno?: number;
+  /** A map-in-map lookup's result: a map pointer once null-checked. */
+  innerMap?: boolean;
   /** func pointers: the subprogram's first slot. */
   subprog?: number;
   precise?: boolean;
@@ -47,6 +49,8 @@ export interface StackSlot {
   types: SlotType[];
   /** The register spilled here (whole 8 bytes, or a narrower scalar spill). */
   spilled?: Reg;
+  /** Bytes the spill covers from the slot's start (8, or 1/2/4 for a narrow scalar spill). */
+  spillSize?: number;
 }
 
 export interface Frame {
@@ -90,7 +94,7 @@ export function cloneState(s: VState): VState {
     frames: s.frames.map((f) => ({
       ...f,
       regs: f.regs.slice(),
-      slots: f.slots.map((sl) => ({ types: sl.types.slice(), spilled: sl.spilled })),
+      slots: f.slots.map((sl) => ({ types: sl.types.slice(), spilled: sl.spilled, spillSize: sl.spillSize })),
     })),
     refs: s.refs.slice(),
     nextId: s.nextId,

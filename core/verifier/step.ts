@@ -227,30 +227,33 @@ function pointerArith(st: VState, i: Insn, op: AluOp, dst: Reg, src: Reg, is64: 
     fail(`R${d} pointer arithmetic on ${regTypeName(ptr)} prohibited`);
   }
   if (ptr.kind === 'stack' && op === 'sub' && !known) fail(`R${d} subtraction from stack pointer prohibited`);
-  if (known && (BigInt.asIntN(64, off.v.varOff.value) >= 1n << 29n || BigInt.asIntN(64, off.v.varOff.value) <= -(1n << 29n))) {
-    fail(`math between ${regTypeName(ptr)} pointer and ${BigInt.asIntN(64, off.v.varOff.value)} is not allowed`);
-  }
-  if (!known && (off.v.smax >= 1n << 29n || off.v.umax >= 1n << 29n) && off.v.smin !== S64_MIN) {
-    fail(`value ${off.v.umax >= 1n << 29n ? off.v.umax : off.v.smax} makes ${regTypeName(ptr)} pointer be out of bounds`);
-  }
-  if (!known && (off.v.smin === S64_MIN)) {
-    fail(`math between ${regTypeName(ptr)} pointer and register with unbounded min value is not allowed`);
-  }
+  saneOffset(off.v, ptr);
   const res: Reg = { ...ptr };
   if (known) {
     const c = BigInt.asIntN(64, off.v.varOff.value);
     const delta = op === 'add' ? c : -c;
     const newOff = BigInt(ptr.off) + delta;
-    if (newOff > (1n << 29n) || newOff < -(1n << 29n)) {
-      fail(`value ${c} makes ${regTypeName(ptr)} pointer be out of bounds`);
-    }
+    if (newOff >= BPF_MAX_VAR_OFF || newOff <= -BPF_MAX_VAR_OFF) fail(`${regTypeName(ptr)} pointer offset ${newOff} is not allowed`);
     res.off = Number(newOff);
     return res;
   }
   // A variable offset: the pointer's variable part grows; packet pointers lose their range.
   res.v = scalarAlu(op, ptr.v, off.v, false);
   if (isPktPointer(ptr)) { res.range = 0; res.id = ++st.nextId; }
+  saneOffset(res.v, res);
   return res;
+}
+
+const BPF_MAX_VAR_OFF = 1n << 29n;
+
+/** check_reg_sane_offset(): offsets a pointer may carry, checked on the operand and on the result. */
+function saneOffset(v: Scalar, ptr: Reg): void {
+  const name = regTypeName(ptr);
+  const val = BigInt.asIntN(64, v.varOff.value);
+  if (tnumIsConst(v.varOff) && (val >= BPF_MAX_VAR_OFF || val <= -BPF_MAX_VAR_OFF)) fail(`math between ${name} pointer and ${val} is not allowed`);
+  if (BigInt(ptr.off) >= BPF_MAX_VAR_OFF || BigInt(ptr.off) <= -BPF_MAX_VAR_OFF) fail(`${name} pointer offset ${ptr.off} is not allowed`);
+  if (v.smin === S64_MIN) fail(`math between ${name} pointer and register with unbounded min value is not allowed`);
+  if (v.smin >= BPF_MAX_VAR_OFF || v.smin <= -BPF_MAX_VAR_OFF) fail(`value ${v.smin} makes ${name} pointer be out of bounds`);
 }
 
 // --- jumps -----------------------------------------------------------------------------------
@@ -296,6 +299,10 @@ function checkJmp(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
   if (is64 && useReg && ((isPktPointer(dst) && src.kind === 'pkt_end') || (dst.kind === 'pkt_end' && isPktPointer(src)))) {
     return pktCompare(st, i, op, dst, src, fall, target);
   }
+  if (isPointer(dst) && !dst.maybeNull && !useReg && i.imm === 0 && (op === 'jeq' || op === 'jne') && is64) {
+    // A pointer that cannot be NULL never equals 0 (is_branch_taken() on reg_not_null()).
+    return { kind: 'next', state: st, pc: op === 'jeq' ? fall : target };
+  }
   if (isPointer(dst) || isPointer(src)) {
     // Other pointer comparisons are allowed to privileged programs and teach nothing.
     return { kind: 'branch', fallthrough: st, fallthroughPc: fall, taken: cloneState(st), takenPc: target };
@@ -318,7 +325,11 @@ function checkJmp(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
 function markNull(st: VState, id: number, isNull: boolean): void {
   if (!id) return;
   for (const f of st.frames) {
-    const fix = (r: Reg): Reg => (r.maybeNull && r.id === id ? (isNull ? constReg(0n) : { ...r, maybeNull: false }) : r);
+    const fix = (r: Reg): Reg => {
+      if (!r.maybeNull || r.id !== id) return r;
+      if (isNull) return constReg(0n);
+      return r.innerMap ? ptrReg('map_ptr', { map: r.map }) : { ...r, maybeNull: false };
+    };
     f.regs = f.regs.map(fix);
     for (const sl of f.slots) if (sl.spilled) sl.spilled = fix(sl.spilled);
   }
