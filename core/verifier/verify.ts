@@ -20,6 +20,7 @@ import { cloneState, frameString, newFrame, ptrReg, VState } from './state';
 import { statesCovered } from './prune';
 
 export const COMPLEXITY_LIMIT = 1_000_000;
+const MAX_STATES_PER_INSN = 64;
 
 export interface VerifyOptions {
   progType: string;
@@ -43,10 +44,23 @@ export interface VerifyResult {
   diagnostics: Diagnostic[];
 }
 
+/** The branch decisions of a path, newest first, shared between paths (a persistent list). */
+interface PathNode {
+  insnIdx: number;
+  taken: boolean;
+  prev?: PathNode;
+}
+
+function pathArray(p: PathNode | undefined): { insnIdx: number; taken: boolean }[] {
+  const out: { insnIdx: number; taken: boolean }[] = [];
+  for (let n = p; n; n = n.prev) out.push({ insnIdx: n.insnIdx, taken: n.taken });
+  return out.reverse();
+}
+
 interface Pending {
   state: VState;
   pc: number;
-  path: { insnIdx: number; taken: boolean }[];
+  path?: PathNode;
   parent?: Checkpoint;
 }
 
@@ -89,7 +103,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   start.frames[0].regs[1] = ptrReg('ctx');
 
   const explored = new Map<number, Checkpoint[]>();
-  const stack: Pending[] = [{ state: start, pc: 0, path: [] }];
+  const stack: Pending[] = [{ state: start, pc: 0 }];
   const isPrunePoint = prunePoints(insns);
   // A path that ends (exit, or pruned) finishes its checkpoints up the chain (update_branch_counts()).
   const finish = (cp: Checkpoint | undefined) => {
@@ -101,10 +115,10 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
     let state = p.state;
     let pc = p.pc;
     let parent = p.parent;
-    const path = p.path;
+    let path = p.path;
     for (;;) {
       if (++processed > COMPLEXITY_LIMIT) {
-        return result(false, { message: `BPF program is too large. Processed ${processed} insn`, insnIdx: pc, path });
+        return result(false, { message: `BPF program is too large. Processed ${processed} insn`, insnIdx: pc, path: pathArray(path) });
       }
       if (isPrunePoint[pc]) {
         const seen = explored.get(pc) ?? [];
@@ -112,7 +126,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
         for (const old of seen) {
           if (old.branches > 0) {
             if (statesCovered(old.state, state) && statesCovered(state, old.state)) {
-              return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path });
+              return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path: pathArray(path) });
             }
           } else if (statesCovered(old.state, state)) {
             pruned = true;
@@ -120,27 +134,31 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
           }
         }
         if (pruned) break;
-        const cp: Checkpoint = { state: cloneState(state), branches: 1, parent };
-        seen.push(cp);
-        explored.set(pc, seen);
-        parent = cp;
-        states++;
+        // Keep at most MAX_STATES_PER_INSN checkpoints per instruction: comparing against every
+        // state ever seen makes long walks quadratic (the kernel bounds and evicts its lists too).
+        if (seen.length < MAX_STATES_PER_INSN) {
+          const cp: Checkpoint = { state: cloneState(state), branches: 1, parent };
+          seen.push(cp);
+          explored.set(pc, seen);
+          parent = cp;
+          states++;
+        }
       }
       insnStates[pc] ??= frameString(state.frames[state.frames.length - 1]);
       let out;
       try {
         out = stepInsn(ctx, state, pc);
       } catch (e) {
-        if (e instanceof VerifyError) return result(false, { message: e.message, detail: e.detail, insnIdx: pc, path });
+        if (e instanceof VerifyError) return result(false, { message: e.message, detail: e.detail, insnIdx: pc, path: pathArray(path) });
         // Our own bug: say so on the instruction rather than crash the caller (an editor, the CLI).
-        return result(false, { message: `internal verifier error: ${(e as Error).message}`, insnIdx: pc, path });
+        return result(false, { message: `internal verifier error: ${(e as Error).message}`, insnIdx: pc, path: pathArray(path) });
       }
       if (out.kind === 'exit') break;
       if (out.kind === 'next') { state = out.state; pc = out.pc; continue; }
       // A branch the bounds do not decide: the fall-through goes on now, the jump waits.
       if (parent) parent.branches++;
-      stack.push({ state: out.taken, pc: out.takenPc, path: [...path, { insnIdx: pc, taken: true }], parent });
-      path.push({ insnIdx: pc, taken: false });
+      stack.push({ state: out.taken, pc: out.takenPc, path: { insnIdx: pc, taken: true, prev: path }, parent });
+      path = { insnIdx: pc, taken: false, prev: path };
       state = out.fallthrough;
       pc = out.fallthroughPc;
     }

@@ -104,16 +104,14 @@ describe('the kernel still gives each corpus case its recorded verdict', { skip:
  * fails here, and the note on issue #4 lists the cases still differing. The goal is 100% of
  * verdicts and at least 90% of messages.
  */
-const VERDICT_FLOOR = 469;
-const MESSAGE_FLOOR = 275;
-/** Too slow for npm test until pruning keeps fewer states (FIXME(#4)): the kernel processes 1,000,000 insns here. */
-const SLOW = new Set(['loop-complexity-limit.data']);
+const VERDICT_FLOOR = 471;
+const MESSAGE_FLOOR = 277;
 
 test('our verifier agrees with the corpus (no lower than before)', (t) => {
   let compared = 0, verdicts = 0, messages = 0, rejects = 0;
   const mismatches: string[] = [];
   for (const f of files) {
-    if ('broken' in f.parsed || SLOW.has(f.file)) continue;
+    if ('broken' in f.parsed) continue;
     const c = f.parsed;
     const ours = ourVerdict(c);
     if (!ours) continue;
