@@ -254,12 +254,9 @@ function releaseRef(st: VState, id: number): void {
 }
 
 function callLocal(st: VState, pc: number, target: number): StepOut {
-  if (st.frames.length >= MAX_CALL_FRAMES) {
-    // Recursion reaches the limit while walking (check_func_call()); a deep chain of distinct
-    // functions is refused by the static depth check, whose message has no ' !'.
-    if (st.frames.some((fr) => fr.subprog === target)) fail(`the call stack of ${st.frames.length} frames is too deep !`);
-    fail(`the call stack of ${st.frames.length + 1} frames is too deep`);
-  }
+  // The walk refuses a ninth frame (check_func_call()); recursion is refused after the walk by
+  // the static call-graph check (callGraphCheck()), whose message ends with ' !'.
+  if (st.frames.length >= MAX_CALL_FRAMES) fail(`the call stack of ${st.frames.length + 1} frames is too deep`);
   const caller = curFrame(st);
   const callee = newFrame(st.frames.length, pc, target);
   for (let r = 1; r <= 5; r++) callee.regs[r] = caller.regs[r];
@@ -303,3 +300,33 @@ export function checkExit(ctx: Ctx, st: VState, pc: number): StepOut {
 }
 
 export { cloneState, scalarConst };
+
+/**
+ * check_max_stack_depth(), after the walk: the call graph from the main program must not
+ * loop (recursion), and the stack of every chain of calls, each frame rounded up to 32
+ * bytes, must fit in 512 bytes.
+ */
+export function callGraphCheck(ctx: Ctx, stackDepth: Map<number, number>): string | undefined {
+  const insns = ctx.insns;
+  const subprogOf = (pc: number) => [...ctx.subprogs].reverse().find((s) => s <= pc) ?? 0;
+  const callees = new Map<number, number[]>();
+  insns.forEach((i, pc) => {
+    if (i.code === 0x85 && i.src === 1) {
+      const from = subprogOf(pc);
+      const list = callees.get(from) ?? [];
+      list.push(pc + 1 + i.imm);
+      callees.set(from, list);
+    }
+  });
+  const frameSize = (s: number) => Math.ceil(Math.max(stackDepth.get(s) ?? 0, 1) / 32) * 32;
+  let problem: string | undefined;
+  const walk = (s: number, chain: number[], depth: number): void => {
+    if (problem) return;
+    if (chain.includes(s) || chain.length >= MAX_CALL_FRAMES) { problem = `the call stack of ${MAX_CALL_FRAMES} frames is too deep !`; return; }
+    const total = depth + frameSize(s);
+    if (total > MAX_STACK) { problem = `combined stack size of ${chain.length + 1} calls is ${total}. Too large`; return; }
+    for (const c of callees.get(s) ?? []) walk(c, [...chain, s], total);
+  };
+  walk(0, [], 0);
+  return problem;
+}

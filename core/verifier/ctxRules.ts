@@ -26,7 +26,7 @@ export function canWritePacket(progType: string): boolean {
   return PKT_WRITE.has(progType);
 }
 
-export function checkCtxAccess(progType: string, off: number, size: number, type: 'read' | 'write'): CtxAccess {
+export function checkCtxAccess(progType: string, off: number, size: number, type: 'read' | 'write', attachType?: string): CtxAccess {
   const no: CtxAccess = { ok: false };
   if (off < 0 || size <= 0 || off % size !== 0) return no;
   switch (progType) {
@@ -36,7 +36,7 @@ export function checkCtxAccess(progType: string, off: number, size: number, type
       if (!f) return no;
       if (size !== 4) return no; // xdp_md has no narrow loads
       if (f.field.pointer) return off === f.field.off ? { ok: true, pointer: PTR_KIND[f.field.pointer] } : no;
-      if (f.field.name === 'egress_ifindex') return no; // only for the xdp_devmap attach type
+      if (f.field.name === 'egress_ifindex' && attachType !== 'xdp_devmap') return no; // only programs run by a devmap
       return { ok: true };
     }
     case 'kprobe': {

@@ -50,6 +50,7 @@ export function checkMemAccess(
         return;
       }
       const total = off + Number(BigInt.asIntN(64, reg.v.varOff.value));
+      ctx.stackDepth.set(f.subprog, Math.max(ctx.stackDepth.get(f.subprog) ?? 0, -total));
       // Stack accesses must be aligned to their size (check_ptr_alignment(), strict for the stack).
       if (total % size !== 0) fail(`misaligned stack access off ${Number(BigInt.asIntN(64, reg.v.varOff.value))}+${reg.off}+${insnOff} size ${size}`);
       if (total < -MAX_STACK || total + size > 0 || total >= 0) {
@@ -64,7 +65,7 @@ export function checkMemAccess(
         if (!varConst) fail(`variable ctx access var_off=${varOffString(reg)} disallowed`);
         fail(`dereference of modified ctx ptr R${regno} off=${reg.off} disallowed`);
       }
-      const res = checkCtxAccess(ctx.progType, insnOff, size, type);
+      const res = checkCtxAccess(ctx.progType, insnOff, size, type, ctx.attachType);
       if (!res.ok) fail(`invalid bpf_context access off=${insnOff} size=${size}`);
       if (type === 'write' && value && isPointer(value)) fail(`R${valueRegno} leaks addr into ctx`);
       if (type === 'read') setResult(res.pointer ? ptrReg(res.pointer, { id: 0 }) : loaded(size, signed));

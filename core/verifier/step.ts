@@ -41,6 +41,8 @@ export interface Ctx {
   program: LinkedProgram;
   subprogs: number[];
   mapRefs: Map<number, MapRef>;
+  /** The deepest stack byte each subprogram touches (by its first slot), for the call-graph check. */
+  stackDepth: Map<number, number>;
 }
 
 export type StepOut =
@@ -296,7 +298,9 @@ function checkJmp(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
     return { kind: 'branch', fallthrough: st, fallthroughPc: fall, taken, takenPc: target };
   }
   // Packet bounds: `if pkt + N > pkt_end` proves N bytes on one side (find_good_pkt_pointers()).
-  if (is64 && useReg && ((isPktPointer(dst) && src.kind === 'pkt_end') || (dst.kind === 'pkt_end' && isPktPointer(src)))) {
+  // data_meta is checked against data as data is against data_end.
+  const endOf = (p: Reg, e: Reg) => (p.kind === 'pkt' && e.kind === 'pkt_end') || (p.kind === 'pkt_meta' && e.kind === 'pkt');
+  if (is64 && useReg && (endOf(dst, src) || endOf(src, dst))) {
     return pktCompare(st, i, op, dst, src, fall, target);
   }
   if (isPointer(dst) && !dst.maybeNull && !useReg && i.imm === 0 && (op === 'jeq' || op === 'jne') && is64) {
@@ -338,8 +342,8 @@ function markNull(st: VState, id: number, isNull: boolean): void {
 
 function pktCompare(st: VState, i: Insn, op: JmpOp, dst: Reg, src: Reg, fall: number, target: number): StepOut {
   const taken = cloneState(st);
-  const pkt = isPktPointer(dst) ? dst : src;
-  const pktIsDst = pkt === dst;
+  const pktIsDst = (dst.kind === 'pkt' && src.kind === 'pkt_end') || (dst.kind === 'pkt_meta' && src.kind === 'pkt');
+  const pkt = pktIsDst ? dst : src;
   // Which side proves `pkt <= pkt_end` (so pkt.off bytes are in the packet)?
   const provenOnTaken =
     (pktIsDst && (op === 'jle' || op === 'jlt')) || (!pktIsDst && (op === 'jge' || op === 'jgt'));
