@@ -84,7 +84,8 @@ function skbAccess(progType: string, off: number, size: number, type: 'read' | '
     if (f.pointer === 'data_meta' && progType !== 'sched_cls' && progType !== 'sched_act') return no;
     return { ok: true, pointer: PTR_KIND[f.pointer] };
   }
-  if (['flow_keys', 'sk'].includes(f.name)) return no;
+  if (f.name === 'sk') return type === 'read' && size === 8 && progType !== 'socket_filter' ? { ok: true, pointer: 'sock' } : no;
+  if (f.name === 'flow_keys') return no;
   if (type === 'write') {
     if (f.name === 'cb') return { ok: true };
     if ((progType === 'sched_cls' || progType === 'sched_act') && TC_WRITABLE.has(f.name)) return { ok: true };

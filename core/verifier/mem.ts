@@ -68,7 +68,17 @@ export function checkMemAccess(
       const res = checkCtxAccess(ctx.progType, insnOff, size, type, ctx.attachType);
       if (!res.ok) fail(`invalid bpf_context access off=${insnOff} size=${size}`);
       if (type === 'write' && value && isPointer(value)) fail(`R${valueRegno} leaks addr into ctx`);
-      if (type === 'read') setResult(res.pointer ? ptrReg(res.pointer, { id: 0 }) : loaded(size, signed));
+      if (type === 'read') {
+        // __sk_buff.sk may be NULL: a sock_common_or_null with an id for its null check.
+        if (res.pointer === 'sock') setResult(ptrReg('sock', { maybeNull: true, id: ++st.nextId }));
+        else setResult(res.pointer ? ptrReg(res.pointer, { id: 0 }) : loaded(size, signed));
+      }
+      return;
+    }
+    case 'sock': {
+      if (type === 'write') fail(`R${regno} cannot write into sock_common`);
+      if (off < 0 || off + size > 80) fail(`R${regno} invalid sock_common access off=${off} size=${size}`);
+      setResult(loaded(size, signed));
       return;
     }
     case 'pkt': case 'pkt_meta': {
@@ -197,7 +207,19 @@ function stackRead(slots: StackSlot[], off: number, size: number, signed: boolea
 
 /** check_atomic(): an atomic read-modify-write on the stack or a map value. */
 export function checkAtomic(ctx: Ctx, st: VState, pc: number, i: Insn): void {
-  const size = i.code === 0xdb ? 8 : 4;
+  const size = ({ 0xdb: 8, 0xc3: 4, 0xcb: 2, 0xd3: 1 } as Record<number, number>)[i.code] ?? 4;
+  // Load-acquire and store-release (Linux 6.15+): an ordered load into dst, or store of src.
+  if (i.imm === 0x100) {
+    readReg(st, i.src);
+    checkMemAccess(ctx, st, pc, i.src, i.off, size, 'read', i.dst, false);
+    return;
+  }
+  if (i.imm === 0x110) {
+    readReg(st, i.src);
+    checkMemAccess(ctx, st, pc, i.dst, i.off, size, 'write', i.src, false);
+    return;
+  }
+  if (size < 4) fail('invalid atomic operand size');
   const ops = [0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1];
   if (!ops.includes(i.imm)) fail(`BPF_ATOMIC uses invalid atomic opcode ${i.imm.toString(16).padStart(2, '0')}`);
   const src = readReg(st, i.src);

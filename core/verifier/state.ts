@@ -117,7 +117,7 @@ export function isPktPointer(r: Reg): boolean {
 
 const KIND_NAMES: Record<RegKind, string> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key',
-  stack: 'fp', pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', func: 'func', sock: 'sock', flow_keys: 'flow_keys',
+  stack: 'fp', pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', func: 'func', sock: 'sock_common', flow_keys: 'flow_keys',
 };
 
 /** The type name the kernel prints in messages such as `R0 invalid mem access 'map_value_or_null'`. */
