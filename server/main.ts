@@ -1,13 +1,13 @@
 /**
  * The language server (LSP over stdio or Node IPC). This first cut publishes the
- * assembler's diagnostics on open and change; verifier diagnostics, hover, completion and
- * the rest arrive with issue #6. It never crashes on a document: core returns diagnostics,
- * it does not throw.
+ * assembler's and the verifier's diagnostics on open and change; hover, completion and the
+ * rest arrive with issue #6. It never crashes on a document: core returns diagnostics, it
+ * does not throw.
  */
 
 import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { assemble } from '../core/asm/assemble';
+import { analyzeDocument } from './analyze';
 import { toLspDiagnostic } from './convert';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -21,7 +21,7 @@ connection.onInitialize(() => ({
 documents.onDidChangeContent(({ document }) => {
   try {
     if (document.languageId === 'cbpf') return;
-    const { diagnostics } = assemble(document.getText());
+    const diagnostics = analyzeDocument(document.getText());
     void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: diagnostics.map(toLspDiagnostic) });
   } catch (e) {
     connection.console.error(`diagnostics failed for ${document.uri}: ${(e as Error).stack}`);
