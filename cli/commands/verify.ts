@@ -69,6 +69,7 @@ export function verifyCommand(argv: string[]): number {
         ...(pos?.file ? { file: pos.file } : {}),
         insn: d.insnIdx ?? null, section: c.ref.section, program: c.ref.name,
         message: d.message, detail: d.detail ?? [], code: d.code, severity: d.severity,
+        ...(d.explain ? { explain: d.explain } : {}), ...(d.fix ? { fix: d.fix } : {}),
       };
     }));
     const stats = {
@@ -92,6 +93,8 @@ export function verifyCommand(argv: string[]): number {
         const pos = d.insnIdx !== undefined ? c.lines[d.insnIdx] : undefined;
         process.stdout.write(formatDiagnostic(pos?.file ?? file, { ...d, span: pos }, pos?.file ? undefined : sourceLines) + '\n');
         if (d.insnIdx !== undefined) process.stdout.write(`  (insn ${d.insnIdx} of ${name}, ${c.progType})\n`);
+        if (d.explain) process.stdout.write(`  why: ${d.explain}\n`);
+        if (d.fix) process.stdout.write(`  fix: ${d.fix}\n`);
       }
     }
     if (c.kernel) {

@@ -19,6 +19,7 @@ import { VerifyError, Ctx, stepInsn } from './step';
 import { cloneState, frameString, newFrame, ptrReg, VState } from './state';
 import { statesCovered } from './prune';
 import { callGraphCheck } from './calls';
+import { explainMessage } from './explain';
 
 export const COMPLEXITY_LIMIT = 1_000_000;
 const MAX_STATES_PER_INSN = 64;
@@ -85,8 +86,11 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
     const r: VerifyResult = { accepted, path: [], stats: { processedInsns: processed, states }, insnStates, diagnostics: [], ...extra };
     if (!accepted && r.message) {
+      // Our explanation, from the detail line when it says more (it carries offsets), else from the message.
+      const why = (r.detail ?? []).map(explainMessage).find((e) => e) ?? explainMessage(r.message);
       r.diagnostics.push({
         code: 'verifier', severity: 'error', message: r.message, insnIdx: r.insnIdx, detail: r.detail,
+        explain: why?.explain, fix: why?.fix,
         related: r.path.map((p) => ({ message: `branch at insn ${p.insnIdx} ${p.taken ? 'taken' : 'not taken'}`, insnIdx: p.insnIdx })),
       });
     }
