@@ -50,15 +50,8 @@ function archDir(): string {
   return process.arch === 'arm64' ? 'aarch64' : 'x86_64';
 }
 
-export interface ExpectedMap {
-  name: string;
-  type: string;
-  keySize: number;
-  valueSize: number;
-  maxEntries: number;
-  flags: number;
-  inner?: string;
-}
+/** A map a test source declares: the fields of MapDef that a reader must get right. */
+export type ExpectedMap = Pick<MapDef, 'name' | 'type' | 'keySize' | 'valueSize' | 'maxEntries' | 'flags' | 'inner'>;
 
 /** The `expect-map:` lines of a source: `expect-map: NAME TYPE key=N value=N max_entries=N flags=N [inner=NAME]`. */
 export function expectedMaps(source: string): ExpectedMap[] {
