@@ -5,6 +5,7 @@
  * and parses llvm-readelf-19 output into records to compare with.
  */
 
+import { MapDef } from '../../core/object';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
