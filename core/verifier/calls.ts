@@ -174,8 +174,9 @@ function checkArg(ctx: Ctx, st: VState, regno: number, r: Reg, spec: ArgSpec, ne
       if ((nextSpec === 'const_size' || nextSpec === 'const_size_or_zero') && nextReg) {
         if (nextReg.kind === 'not_init') fail(`R${regno + 1} !read_ok`);
         if (nextReg.kind !== 'scalar') fail(`R${regno + 1} type=${regTypeName(nextReg)} expected=scalar`);
+        // check_mem_size_reg(), in the kernel's order.
         if (nextReg.v.smin < 0n) fail(`R${regno + 1} min value is negative, either use unsigned or 'var &= const'`);
-        if (nextReg.v.umax === 0n && nextSpec === 'const_size') fail(`R${regno + 1} invalid zero-sized read: u64=[0,0]`);
+        if (nextReg.v.umin === 0n && nextSpec === 'const_size') fail(`R${regno + 1} invalid zero-sized read: u64=[${nextReg.v.umin},${nextReg.v.umax}]`);
         if (nextReg.v.umax >= 1n << 29n) fail(`R${regno + 1} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
         if (nextReg.v.umax > 0n) checkMemRange(st, regno, r, Number(nextReg.v.umax), flags.includes('uninit'));
       }

@@ -94,5 +94,8 @@ function skbAccess(progType: string, off: number, size: number, type: 'read' | '
   }
   if (progType === 'socket_filter' && ['tc_classid', 'tstamp', 'wire_len', 'hwtstamp', 'tstamp_type', 'family', 'remote_ip4', 'local_ip4', 'remote_ip6', 'local_ip6', 'remote_port', 'local_port'].includes(f.name)) return no;
   if (progType === 'cgroup_skb' && ['tc_classid', 'tc_index'].includes(f.name)) return no;
+  // The socket fields of __sk_buff are for programs that run with a socket at hand.
+  const SOCK_FIELDS = ['family', 'remote_ip4', 'local_ip4', 'remote_ip6', 'local_ip6', 'remote_port', 'local_port'];
+  if (SOCK_FIELDS.includes(f.name) && progType !== 'cgroup_skb' && progType !== 'sk_skb') return no;
   return { ok: true };
 }

@@ -11,12 +11,14 @@ import { coerceRegToSize, coerceRegToSizeSx } from './scalarAlu';
 import { constReg, curFrame, isPointer, isPktPointer, ptrReg, Reg, regTypeName, scalarReg, StackSlot, VState } from './state';
 import { Ctx, fail, readReg } from './step';
 import { checkCtxAccess, canWritePacket } from './ctxRules';
-import { tnumIsConst } from './tnum';
+import { tnumAdd, tnumConst, tnumIsAligned, tnumIsConst } from './tnum';
 
 export const MAX_STACK = 512;
 
 /** A read's value of `size` bytes: unknown, zero-extended (or sign-extended for ldsx). */
 function loaded(size: number, signed: boolean): Reg {
+  // A whole 64-bit load is any value at all, sign included.
+  if (size === 8) return scalarReg(scalarUnknown());
   return scalarReg(signed ? coerceRegToSizeSx(scalarUnknown(), size) : coerceRegToSize(scalarUnknown(), size));
 }
 
@@ -39,6 +41,13 @@ export function checkMemAccess(
   switch (reg.kind) {
     case 'stack': {
       const f = st.frames[reg.frameno ?? st.frames.length - 1];
+      // Stack accesses must be aligned to their size, whatever the variable part may be
+      // (check_generic_ptr_alignment(), strict for the stack); the kernel checks this first.
+      const aligned = tnumIsAligned(tnumAdd(reg.v.varOff, tnumConst(BigInt(off))), BigInt(size));
+      if (!aligned) {
+        const vo = varConst ? String(BigInt.asIntN(64, reg.v.varOff.value)) : varOffString(reg);
+        fail(`misaligned stack access off ${vo}+${reg.off}+${insnOff} size ${size}`);
+      }
       if (!varConst) {
         // A variable offset (allowed to privileged programs): every possible byte must be in the stack.
         const lo = BigInt(off) + reg.v.smin, hi = BigInt(off) + reg.v.smax;

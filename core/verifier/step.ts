@@ -228,7 +228,7 @@ function pointerArith(st: VState, i: Insn, op: AluOp, dst: Reg, src: Reg, is64: 
   if (ptr.kind === 'map_ptr' || ptr.kind === 'pkt_end' || ptr.kind === 'func' || ptr.kind === 'sock' || ptr.kind === 'flow_keys') {
     fail(`R${d} pointer arithmetic on ${regTypeName(ptr)} prohibited`);
   }
-  if (ptr.kind === 'stack' && op === 'sub' && !known) fail(`R${d} subtraction from stack pointer prohibited`);
+  if (ptr.kind === 'stack' && op === 'sub') fail(`R${d} subtraction from stack pointer prohibited`);
   saneOffset(off.v, ptr);
   const res: Reg = { ...ptr };
   if (known) {
@@ -344,16 +344,19 @@ function pktCompare(st: VState, i: Insn, op: JmpOp, dst: Reg, src: Reg, fall: nu
   const taken = cloneState(st);
   const pktIsDst = (dst.kind === 'pkt' && src.kind === 'pkt_end') || (dst.kind === 'pkt_meta' && src.kind === 'pkt');
   const pkt = pktIsDst ? dst : src;
-  // Which side proves `pkt <= pkt_end` (so pkt.off bytes are in the packet)?
-  const provenOnTaken =
-    (pktIsDst && (op === 'jle' || op === 'jlt')) || (!pktIsDst && (op === 'jge' || op === 'jgt'));
-  const provenOnFall =
-    (pktIsDst && (op === 'jgt' || op === 'jge')) || (!pktIsDst && (op === 'jlt' || op === 'jle'));
-  // `<`/`>` strictness: pkt < end proves off bytes too (range = off), as the kernel treats both.
-  const range = pkt.off;
+  // Which side proves `pkt <= end` (off bytes are in the packet) or `pkt < end` (off + 1)?
+  // Mirrors find_good_pkt_pointers() and its range_right_open case.
+  const taken_: { le?: boolean; lt?: boolean } = {}, fall_: { le?: boolean; lt?: boolean } = {};
+  if (pktIsDst) {
+    if (op === 'jle') taken_.le = true; else if (op === 'jlt') taken_.lt = true;
+    else if (op === 'jgt') fall_.le = true; else if (op === 'jge') fall_.lt = true;
+  } else {
+    if (op === 'jge') taken_.le = true; else if (op === 'jgt') taken_.lt = true;
+    else if (op === 'jlt') fall_.le = true; else if (op === 'jle') fall_.lt = true;
+  }
   if (pkt.off <= 0xffff && (tnumIsConst(pkt.v.varOff) || pkt.id)) {
-    if (provenOnTaken) setRange(taken, pkt, range);
-    if (provenOnFall) setRange(st, pkt, range);
+    if (taken_.le || taken_.lt) setRange(taken, pkt, pkt.off + (taken_.lt ? 1 : 0));
+    if (fall_.le || fall_.lt) setRange(st, pkt, pkt.off + (fall_.lt ? 1 : 0));
   }
   return { kind: 'branch', fallthrough: st, fallthroughPc: fall, taken, takenPc: target };
 }
