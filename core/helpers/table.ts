@@ -168,7 +168,9 @@ export const HELPERS = [
   { id: 65, name: 'xdp_adjust_tail', gplOnly: false, doc: 'Move the end of the XDP packet by a signed delta (grow or trim at the end)',
     proto: { ret: 'integer', args: ['ptr_to_ctx', 'anything'] }, impl: xdpAdjustTail },
   { id: 66, name: 'skb_get_xfrm_state', gplOnly: false, doc: 'Read the IPsec (xfrm) state at an index of the packet\'s security path' },
-  { id: 67, name: 'get_stack', gplOnly: true, doc: 'Copy the current kernel or user stack (addresses or build ids) into a buffer' },
+  { id: 67, name: 'get_stack', gplOnly: true, doc: 'Copy the current kernel or user stack (addresses or build ids) into a buffer',
+    // No VM implementation: a run has no kernel stack to copy. The prototype serves the verifier.
+    proto: { ret: 'integer', args: ['ptr_to_ctx', PTR_TO_UNINIT_MEM, 'const_size_or_zero', 'anything'] } },
   { id: 68, name: 'skb_load_bytes_relative', gplOnly: false, doc: 'Copy packet bytes at an offset from the start of the MAC or network header',
     proto: { ret: 'integer', args: ['ptr_to_ctx', 'anything', PTR_TO_UNINIT_MEM, 'const_size', 'anything'] }, impl: skbLoadBytesRelative },
   { id: 69, name: 'fib_lookup', gplOnly: true, doc: 'Ask the kernel\'s routing and neighbour tables where a packet would go' },

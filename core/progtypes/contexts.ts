@@ -59,6 +59,14 @@ export const CTX_STRUCTS: readonly CtxStruct[] = [
     name: 'bpf_perf_event_data', size: 184,
     fields: [...PT_REGS_NAMES.map((n, k) => u64(`regs.${n}`, k * 8)), u64('sample_period', 168), u64('addr', 176)],
   },
+  {
+    // cgroup_sock_addr programs (connect, bind, sendmsg, recvmsg hooks).
+    name: 'bpf_sock_addr', size: 64, fields: [
+      u32('user_family', 0), u32('user_ip4', 4, { writable: true }), u32('user_ip6', 8, { count: 4, writable: true }),
+      u32('user_port', 24, { writable: true }), u32('family', 28), u32('type', 32), u32('protocol', 36),
+      u32('msg_src_ip4', 40, { writable: true }), u32('msg_src_ip6', 44, { count: 4, writable: true }), u64('sk', 56),
+    ],
+  },
   // Raw tracepoints get the tracepoint's arguments as u64s (struct bpf_raw_tracepoint_args).
   { name: 'bpf_raw_tracepoint_args', size: 96, fields: [u64('args', 0, { count: 12 })] },
 ];

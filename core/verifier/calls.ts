@@ -285,7 +285,9 @@ export function checkExit(ctx: Ctx, st: VState, pc: number): StepOut {
   }
   if (st.refs.length) fail('BPF_EXIT instruction in main prog would lead to reference leak');
   // cgroup_skb egress may also return 2 and 3 (congestion notification bits).
-  const range = ctx.attachType === 'cgroup_inet_egress' ? [0, 3] as [number, number] : RETURN_RANGES[ctx.progType];
+  // recvmsg hooks must return 1 (they cannot refuse a datagram already received).
+  const range = ctx.attachType === 'cgroup_inet_egress' ? [0, 3] as [number, number]
+    : /recvmsg$/.test(ctx.attachType ?? '') ? [1, 1] as [number, number] : RETURN_RANGES[ctx.progType];
   if (range) {
     const r0 = readReg(st, 0);
     if (r0.kind !== 'scalar') fail(`At program exit the register R0 is not a known value (${regTypeName(r0)})`);

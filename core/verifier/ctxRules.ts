@@ -53,6 +53,16 @@ export function checkCtxAccess(progType: string, off: number, size: number, type
       if (type === 'write' || off < 8 || off + size > 2048) return no;
       return { ok: true };
     }
+    case 'cgroup_sock_addr': {
+      const f = field('bpf_sock_addr', off, size);
+      if (!f) return no;
+      if (f.field.name === 'sk') return type === 'read' && size === 8 ? { ok: true, pointer: 'sock' } : no;
+      // An IPv4 hook sees only the IPv4 address fields, an IPv6 hook only the IPv6 ones.
+      const v4 = /(inet4|udp4)_/.test(attachType ?? ''), v6 = /(inet6|udp6)_/.test(attachType ?? '');
+      if ((v4 && f.field.name.endsWith('ip6')) || (v6 && f.field.name.endsWith('ip4'))) return no;
+      if (type === 'write' && !f.field.writable) return no;
+      return { ok: true };
+    }
     case 'raw_tracepoint': {
       if (type === 'write' || off + size > 96 || size !== 8) return no;
       return { ok: true };

@@ -67,6 +67,8 @@ export interface VState {
   refs: { id: number; insn: number }[];
   /** Ids handed out on this path (map lookups, packet pointers, references). */
   nextId: number;
+  /** may_goto instructions passed on this path: states that differ only here are not a loop. */
+  mayGotoDepth?: number;
 }
 
 export const NOT_INIT: Reg = { kind: 'not_init', maybeNull: false, off: 0, v: scalarUnknown(), id: 0, refObjId: 0, range: 0 };
@@ -98,6 +100,7 @@ export function cloneState(s: VState): VState {
     })),
     refs: s.refs.slice(),
     nextId: s.nextId,
+    mayGotoDepth: s.mayGotoDepth,
   };
 }
 

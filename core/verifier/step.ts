@@ -278,8 +278,9 @@ function checkJmp(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
   }
   if (is64 && opBits === 0xe0) {
     if (i.imm !== 0) fail(`invalid may_goto imm ${i.imm}`);
-    // may_goto: either way is possible.
+    // may_goto: either way is possible; going on counts one more pass of the bounded loop.
     const taken = cloneState(st);
+    st.mayGotoDepth = (st.mayGotoDepth ?? 0) + 1;
     return { kind: 'branch', fallthrough: st, fallthroughPc: pc + 1, taken, takenPc: pc + 1 + i.off };
   }
   const op = JMP_OPS[opBits];

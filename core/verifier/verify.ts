@@ -24,6 +24,11 @@ import { explainMessage } from './explain';
 export const COMPLEXITY_LIMIT = 1_000_000;
 const MAX_STATES_PER_INSN = 64;
 
+/** Program types whose expected attach type the kernel checks at load, and the ones it accepts. */
+const ATTACH_REQUIRED: Record<string, RegExp> = {
+  cgroup_sock_addr: /^cgroup_(inet[46]_(bind|connect|getpeername|getsockname|post_bind)|udp[46]_(sendmsg|recvmsg)|unix_\w+)$/,
+};
+
 export interface VerifyOptions {
   progType: string;
   attachType?: string;
@@ -97,6 +102,10 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
     return r;
   };
 
+  // bpf_prog_load_check_attach(): some program types need a matching expected attach type;
+  // the kernel refuses the load before the verifier writes any log.
+  const needs = ATTACH_REQUIRED[opts.progType];
+  if (needs && !needs.test(opts.attachType ?? '')) return result(false, { message: 'BPF_PROG_LOAD: EINVAL', insnIdx: 0 });
   const cfg = checkCfg(insns);
   if (cfg.error) return result(false, { message: cfg.error.message, insnIdx: cfg.error.insnIdx });
 
@@ -134,7 +143,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
           // being explored is pruned rather than reported as an infinite loop.
           if (mayGoto && old.branches > 0 && statesCovered(old.state, state)) { pruned = true; break; }
           if (old.branches > 0) {
-            if (statesCovered(old.state, state) && statesCovered(state, old.state)) {
+            if ((old.state.mayGotoDepth ?? 0) === (state.mayGotoDepth ?? 0) && statesCovered(old.state, state) && statesCovered(state, old.state)) {
               return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path: pathArray(path) });
             }
           } else if (statesCovered(old.state, state)) {

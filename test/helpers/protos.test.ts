@@ -21,8 +21,12 @@ import { Memory } from '../../core/vm/memory';
 
 const rows: readonly HelperSpec[] = HELPERS;
 
-test('every helper the VM runs has a prototype, and every prototype an implementation', () => {
+/** Helpers the verifier checks but a run cannot perform (nothing in the VM to copy from). */
+const VERIFY_ONLY = new Set(['get_stack']);
+
+test('every helper the VM runs has a prototype, and every prototype an implementation (but the verify-only ones)', () => {
   for (const h of rows) {
+    if (VERIFY_ONLY.has(h.name)) { assert.ok(h.proto && !h.impl, `${h.name}: verify-only`); continue; }
     assert.equal(!!h.proto, !!h.impl, `${h.name}: proto and impl go together`);
   }
   assert.ok(rows.filter((h) => h.impl).length >= 40, 'at least 40 helpers run in the VM');
