@@ -50,6 +50,9 @@ export function checkMemAccess(
       }
       if (!varConst) {
         // A variable offset (allowed to privileged programs): every possible byte must be in the stack.
+        if (reg.v.smax >= 1n << 29n || reg.v.smin <= -(1n << 29n)) {
+          fail(`invalid unbounded variable-offset ${type === 'read' ? 'read from' : 'write to'} stack R${regno}`);
+        }
         const lo = BigInt(off) + reg.v.smin, hi = BigInt(off) + reg.v.smax;
         if (lo < -MAX_STACK || hi + BigInt(size) > 0n || reg.v.smin === -(1n << 63n)) {
           fail(`invalid variable-offset ${type === 'read' ? 'read from' : 'write to'} stack R${regno} var_off=${varOffString(reg)} off=${off} size=${size}`);

@@ -355,7 +355,8 @@ function pktCompare(st: VState, i: Insn, op: JmpOp, dst: Reg, src: Reg, fall: nu
     if (op === 'jge') taken_.le = true; else if (op === 'jgt') taken_.lt = true;
     else if (op === 'jlt') fall_.le = true; else if (op === 'jle') fall_.lt = true;
   }
-  if (pkt.off <= 0xffff && (tnumIsConst(pkt.v.varOff) || pkt.id)) {
+  // No range is learnt for a pointer that may lie past MAX_PACKET_OFF (0xffff) from data.
+  if (pkt.v.umax + BigInt(pkt.off) <= 0xffffn && (tnumIsConst(pkt.v.varOff) || pkt.id)) {
     if (taken_.le || taken_.lt) setRange(taken, pkt, pkt.off + (taken_.lt ? 1 : 0));
     if (fall_.le || fall_.lt) setRange(st, pkt, pkt.off + (fall_.lt ? 1 : 0));
   }
