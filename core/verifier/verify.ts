@@ -16,7 +16,9 @@ import { LinkedProgram } from '../link';
 import { MapDef } from '../object';
 import { checkCfg } from './cfg';
 import { VerifyError, Ctx, stepInsn } from './step';
-import { cloneState, frameString, newFrame, ptrReg, VState } from './state';
+import { cloneState, newFrame, NOT_INIT, ptrReg, Reg, regString, VState } from './state';
+import { Scalar } from './scalar';
+import { tnumUnion } from './tnum';
 import { statesCovered } from './prune';
 import { callGraphCheck } from './calls';
 import { explainMessage } from './explain';
@@ -88,7 +90,9 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const insnStates: (string | undefined)[] = new Array(insns.length);
   let processed = 0;
   let states = 0;
+  let joined: (Reg[] | undefined)[] = [];
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
+    joined.forEach((regs, k) => { if (regs) insnStates[k] = regsString(regs); });
     const r: VerifyResult = { accepted, path: [], stats: { processedInsns: processed, states }, insnStates, diagnostics: [], ...extra };
     if (!accepted && r.message) {
       // Our explanation, from the detail line when it says more (it carries offsets), else from the message.
@@ -116,6 +120,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const start: VState = { frames: [newFrame(0, -1, 0)], refs: [], nextId: 1 };
   start.frames[0].regs[1] = ptrReg('ctx');
 
+  joined = new Array(insns.length);
   const explored = new Map<number, Checkpoint[]>();
   const stack: Pending[] = [{ state: start, pc: 0 }];
   const isPrunePoint = prunePoints(insns);
@@ -162,7 +167,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
           states++;
         }
       }
-      insnStates[pc] ??= frameString(state.frames[state.frames.length - 1]);
+      joinInto(joined, pc, state.frames[state.frames.length - 1].regs);
       let out;
       try {
         out = stepInsn(ctx, state, pc);
@@ -204,4 +209,36 @@ function prunePoints(insns: readonly Insn[]): Uint8Array {
     if (i.code === LDDW_CODE) pc++;
   }
   return p;
+}
+
+/**
+ * The registers at an instruction, joined over every path that reached it: what hover and
+ * the debugger show. Scalars join to the range covering both; pointers of one kind and
+ * offset keep it; anything else becomes unknown (shown as not readable).
+ */
+function joinInto(joined: (Reg[] | undefined)[], pc: number, regs: readonly Reg[]): void {
+  const cur = joined[pc];
+  if (!cur) { joined[pc] = regs.slice(); return; }
+  for (let k = 0; k < cur.length; k++) cur[k] = joinReg(cur[k], regs[k]);
+}
+
+function joinReg(a: Reg, b: Reg): Reg {
+  if (a === b) return a;
+  if (a.kind !== b.kind || a.off !== b.off || a.map !== b.map || a.maybeNull !== b.maybeNull) return NOT_INIT;
+  return { ...a, v: joinScalar(a.v, b.v), range: Math.min(a.range, b.range), id: a.id === b.id ? a.id : 0 };
+}
+
+function joinScalar(a: Scalar, b: Scalar): Scalar {
+  const lo = (x: bigint, y: bigint) => (x < y ? x : y);
+  const hi = (x: bigint, y: bigint) => (x > y ? x : y);
+  return {
+    varOff: tnumUnion(a.varOff, b.varOff),
+    smin: lo(a.smin, b.smin), smax: hi(a.smax, b.smax), umin: lo(a.umin, b.umin), umax: hi(a.umax, b.umax),
+    s32min: lo(a.s32min, b.s32min), s32max: hi(a.s32max, b.s32max), u32min: lo(a.u32min, b.u32min), u32max: hi(a.u32max, b.u32max),
+  };
+}
+
+/** `R1=ctx() R2=pkt(off=14,r=34) R10=fp0`: the readable registers in the kernel's notation. */
+function regsString(regs: readonly Reg[]): string {
+  return regs.map((r, k) => (r.kind === 'not_init' ? '' : `R${k}=${regString(r)}`)).filter(Boolean).join(' ');
 }
