@@ -188,9 +188,14 @@ export const HELPERS = [
   { id: 81, name: 'get_local_storage', gplOnly: false, doc: 'A pointer to the program\'s storage in this cgroup (cgroup_storage or percpu_cgroup_storage map)' },
   { id: 82, name: 'sk_select_reuseport', gplOnly: false, doc: 'Pick the socket of a SO_REUSEPORT group from a reuseport_sockarray, sockmap or sockhash' },
   { id: 83, name: 'skb_ancestor_cgroup_id', gplOnly: false, doc: 'The id of the ancestor cgroup, at a given level, of the packet\'s socket' },
-  { id: 84, name: 'sk_lookup_tcp', gplOnly: false, doc: 'Find a TCP socket by address and ports; release the result with sk_release' },
-  { id: 85, name: 'sk_lookup_udp', gplOnly: false, doc: 'Find a UDP socket by address and ports; release the result with sk_release' },
-  { id: 86, name: 'sk_release', gplOnly: false, doc: 'Drop a socket reference taken by sk_lookup_tcp, sk_lookup_udp or skc_lookup_tcp' },
+  { id: 84, name: 'sk_lookup_tcp', gplOnly: false, doc: 'Find a TCP socket by address and ports; release the result with sk_release' ,
+    // Verify-only: a run has no sockets to find.
+    proto: { ret: 'socket_or_null', args: ['ptr_to_ctx', PTR_TO_MEM_RDONLY, 'const_size', 'anything', 'anything'] } },
+  { id: 85, name: 'sk_lookup_udp', gplOnly: false, doc: 'Find a UDP socket by address and ports; release the result with sk_release' ,
+    // Verify-only: a run has no sockets to find.
+    proto: { ret: 'socket_or_null', args: ['ptr_to_ctx', PTR_TO_MEM_RDONLY, 'const_size', 'anything', 'anything'] } },
+  { id: 86, name: 'sk_release', gplOnly: false, doc: 'Drop a socket reference taken by sk_lookup_tcp, sk_lookup_udp or skc_lookup_tcp' ,
+    proto: { ret: 'integer', args: [{ type: 'ptr_to_btf_id_sock_common', flags: ['release'] }] } },
   { id: 87, name: 'map_push_elem', gplOnly: false, doc: 'Add a value to a queue or stack map (BPF_EXIST drops the oldest when it is full)',
     proto: { ret: 'integer', args: ['const_map_ptr', 'map_value', 'anything'], pktAccess: true }, impl: mapPushElem },
   { id: 88, name: 'map_pop_elem', gplOnly: false, doc: 'Take the next value out of a queue or stack map',

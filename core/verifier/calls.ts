@@ -68,6 +68,11 @@ export function checkCall(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
     // An array lookup with a constant key inside the array cannot fail (6.18 knows it).
     const notNull = ret === 'map_value' || (keyConst !== undefined && map !== undefined && keyConst < BigInt(map.maxEntries));
     f.regs[0] = ptrReg('map_value', { map, maybeNull: !notNull, id: notNull ? 0 : ++st.nextId });
+  } else if (ret === 'socket_or_null') {
+    // A socket lookup takes a reference that sk_release must drop on every path.
+    const id = ++st.nextId;
+    st.refs.push({ id, insn: pc });
+    f.regs[0] = ptrReg('socket', { maybeNull: true, id, refObjId: id });
   } else if (ret === 'ringbuf_mem_or_null') {
     const id = ++st.nextId;
     st.refs.push({ id, insn: pc });
@@ -199,6 +204,15 @@ function checkArg(ctx: Ctx, st: VState, regno: number, r: Reg, spec: ArgSpec, ne
     case 'ptr_to_const_str':
       expect(r.kind === 'map_value', 'map_value');
       return undefined;
+    case 'ptr_to_btf_id_sock_common': {
+      expect(r.kind === 'socket' || r.kind === 'sock', 'sock_common, sock, tcp_sock, xdp_sock, ptr_, trusted_ptr_');
+      if (flags.includes('release')) {
+        if (r.off !== 0) fail(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`);
+        if (!r.refObjId || !st.refs.some((x) => x.id === r.refObjId)) fail(`R${regno} must be referenced when passed to release func`);
+        releaseRef(st, r.refObjId);
+      }
+      return undefined;
+    }
     case 'ptr_to_func':
       expect(r.kind === 'func', 'func');
       return undefined;

@@ -87,8 +87,8 @@ export function checkMemAccess(
       }
       return;
     }
-    case 'sock': {
-      if (type === 'write') fail(`R${regno} cannot write into sock_common`);
+    case 'sock': case 'socket': {
+      if (type === 'write') fail(`R${regno} cannot write into ${regTypeName(reg)}`);
       if (off < 0 || off + size > 80) fail(`R${regno} invalid sock_common access off=${off} size=${size}`);
       setResult(loaded(size, signed));
       return;

@@ -15,7 +15,7 @@ import { tnumIsConst } from './tnum';
 
 export type RegKind =
   | 'not_init' | 'scalar' | 'ctx' | 'map_ptr' | 'map_value' | 'map_key' | 'stack'
-  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'func' | 'sock' | 'flow_keys';
+  | 'pkt' | 'pkt_meta' | 'pkt_end' | 'mem' | 'func' | 'sock' | 'socket' | 'flow_keys';
 
 export interface Reg {
   kind: RegKind;
@@ -120,7 +120,7 @@ export function isPktPointer(r: Reg): boolean {
 
 const KIND_NAMES: Record<RegKind, string> = {
   not_init: '?', scalar: 'scalar', ctx: 'ctx', map_ptr: 'map_ptr', map_value: 'map_value', map_key: 'map_key',
-  stack: 'fp', pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', func: 'func', sock: 'sock_common', flow_keys: 'flow_keys',
+  stack: 'fp', pkt: 'pkt', pkt_meta: 'pkt_meta', pkt_end: 'pkt_end', mem: 'mem', func: 'func', sock: 'sock_common', socket: 'sock', flow_keys: 'flow_keys',
 };
 
 /** The type name the kernel prints in messages such as `R0 invalid mem access 'map_value_or_null'`. */

@@ -225,7 +225,7 @@ function pointerArith(st: VState, i: Insn, op: AluOp, dst: Reg, src: Reg, is64: 
   if (ptr.maybeNull) fail(`R${d} pointer arithmetic on ${regTypeName(ptr)} prohibited, null-check it first`);
   const known = tnumIsConst(off.v.varOff);
   if (ptr.kind === 'map_ptr' && known && off.v.varOff.value === 0n) return { ...ptr }; // + 0 changes nothing
-  if (ptr.kind === 'map_ptr' || ptr.kind === 'pkt_end' || ptr.kind === 'func' || ptr.kind === 'sock' || ptr.kind === 'flow_keys') {
+  if (ptr.kind === 'map_ptr' || ptr.kind === 'pkt_end' || ptr.kind === 'func' || ptr.kind === 'sock' || ptr.kind === 'socket' || ptr.kind === 'flow_keys') {
     fail(`R${d} pointer arithmetic on ${regTypeName(ptr)} prohibited`);
   }
   if (ptr.kind === 'stack' && op === 'sub') fail(`R${d} subtraction from stack pointer prohibited`);
