@@ -1,6 +1,9 @@
 /** `verify FILE [selectors] [--kernel] [--json]`: our verifier's verdict, and the kernel's beside it (DESIGN.md). */
 
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
+import { hasErrors } from '../../core/diag';
+import { loadFile } from '../../core/load';
 import { BpfObject } from '../../core/object';
 import { linkProgram, listPrograms, ProgramRef, rawLinkedSlots } from '../../core/link';
 import { progTypeByName, sectionProgType } from '../../core/progtypes/table';
@@ -41,6 +44,11 @@ export function verifyCommand(argv: string[]): number {
   if (values.counterexample) throw new InputError('--counterexample is not built yet (issue #11)');
   const file = positionals[0];
   const json = !!values.json;
+  if (json) {
+    // Bad input with --json is still one JSON object (DESIGN.md): the syntax errors, exit 2.
+    const bad = badInputJson(file);
+    if (bad) { process.stdout.write(JSON.stringify(bad) + '\n'); return 2; }
+  }
   const { object, text } = loadOrFail(file);
   const refs = listPrograms(object).filter((p) => (!values.section || p.section === values.section) && (!values.program || p.name === values.program));
   if (refs.length === 0) throw new InputError(`${file}: no program matches (programs: ${listPrograms(object).map((p) => p.name).join(', ') || 'none'})`);
@@ -103,6 +111,22 @@ export function verifyCommand(argv: string[]): number {
     }
   }
   return accepted ? 0 : 1;
+}
+
+function badInputJson(file: string): unknown {
+  let bytes: Uint8Array;
+  try { bytes = readFileSync(file); } catch (e) {
+    return { accepted: false, diagnostics: [{ line: null, column: null, insn: null, message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, code: 'input', severity: 'error' }] };
+  }
+  const loaded = loadFile(file, bytes);
+  if (!hasErrors(loaded.diagnostics)) return undefined;
+  return {
+    accepted: false,
+    diagnostics: loaded.diagnostics.map((d) => ({
+      line: d.span ? d.span.line + 1 : null, column: d.span ? d.span.col + 1 : null, insn: null,
+      message: d.message, code: d.code, severity: d.severity,
+    })),
+  };
 }
 
 function kernelSummary(checked: Checked[]): unknown {

@@ -68,5 +68,13 @@ test('bad input and unbuilt options exit 2', () => {
     assert.equal(c.status, 2);
     assert.match(c.stderr, /issue #11/);
   });
-  withFile('r0 = \n', (f) => assert.equal(cli('verify', f).status, 2));
+  withFile('r0 = \n', (f) => {
+    assert.equal(cli('verify', f).status, 2);
+    const j = cli('verify', f, '--json');
+    assert.equal(j.status, 2);
+    const out = JSON.parse(j.stdout);
+    assert.equal(out.accepted, false);
+    assert.equal(out.diagnostics[0].line, 1);
+    assert.match(out.diagnostics[0].message, /expected/);
+  });
 });
