@@ -8,7 +8,7 @@ import { BpfObject } from '../../core/object';
 import { linkProgram, listPrograms, ProgramRef, rawLinkedSlots } from '../../core/link';
 import { progTypeByName, sectionProgType } from '../../core/progtypes/table';
 import { verifyProgram, VerifyResult } from '../../core/verifier';
-import { kernelAvailable, createMap, loadProgram, patchMapFds, closeFd } from '../../core/kernel';
+import { kernelAvailable, kernelLogMessage, createMap, loadProgram, patchMapFds, closeFd } from '../../core/kernel';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
 import { formatDiagnostic } from '../report';
@@ -156,18 +156,8 @@ function kernelVerdict(obj: BpfObject, ref: ProgramRef, progType: string, attach
     const res = loadProgram({ progType, expectedAttachType: attachType, insns, license: obj.license });
     if ('fd' in res) { closeFd(res.fd); return { accepted: true, log: res.log }; }
     if ('unavailable' in res) return { unavailable: String(res.unavailable) };
-    return { accepted: false, message: kernelMessage(res.log ?? '', res.errnoName), log: res.log ?? '' };
+    return { accepted: false, message: kernelLogMessage(res.log ?? '', res.errnoName), log: res.log ?? '' };
   } finally {
     for (const fd of fds) closeFd(fd);
   }
-}
-
-/** The last log line before the `processed N insns` statistics, or `BPF_PROG_LOAD: ERRNO` without a log. */
-export function kernelMessage(log: string, errnoName: string): string {
-  const lines = log.split('\n').filter((l) => l.trim() !== '');
-  const stats = /processed \d+ insns \(limit \d+\)/;
-  const at = lines.findIndex((l) => stats.test(l));
-  if (at < 0) return lines.length ? lines[lines.length - 1] : `BPF_PROG_LOAD: ${errnoName}`;
-  const glued = lines[at].slice(0, lines[at].search(stats));
-  return glued.trim() ? glued : at > 0 ? lines[at - 1] : `BPF_PROG_LOAD: ${errnoName}`;
 }

@@ -14,3 +14,4 @@ export { kernelAvailable, possibleCpus, closeFd, KernelError, Unavailable } from
 export { createMap, mapUpdate, mapLookup, mapDelete, mapGetNextKey, mapDump, mapInfo, MapCreateDef, MapEntry, MapValue, MapInfo, ValueShape } from './maps';
 export { loadProgram, patchMapFds, testRun, progInfo, LoadOptions, LoadResult, TestRunOptions, TestRunResult, ProgInfo } from './prog';
 export { errnoName, errnoMessage, ERRNOS } from './errno';
+export { kernelLogMessage } from './message';

@@ -29,6 +29,7 @@
  * it out, patch map references to the fds, BPF_PROG_LOAD at log_level 1, close everything.
  */
 
+import { kernelLogMessage } from '../../core/kernel';
 import { assemble } from '../../core/asm/assemble';
 import { BpfObject, MapDef } from '../../core/object';
 import { linkProgram, listPrograms, rawLinkedSlots } from '../../core/link';
@@ -149,22 +150,9 @@ export function assembleCase(c: VerifierCase): { object: BpfObject } | { broken:
   return { object };
 }
 
-/** The statistics line that closes a log (`processed 5 insns (limit 1000000) max_states_per_insn ...`). */
-const STATS = /processed \d+ insns \(limit \d+\)/;
-
-/**
- * The message of a rejection, from its log (DESIGN.md, The verifier): the last line before the
- * statistics line. A few kernel messages lack their newline, so the statistics are glued to
- * them (`expected prog array map for tail callprocessed 3 insns ...`): the text before the
- * statistics is then the message.
- */
+/** The message of a rejection (DESIGN.md, The verifier): one definition, in core/kernel. */
 export function rejectMessage(log: string, errnoName: string): string {
-  const lines = log.split('\n').filter((l) => l.trim() !== '');
-  const at = lines.findIndex((l) => STATS.test(l));
-  if (at < 0) return lines.length ? lines[lines.length - 1] : `BPF_PROG_LOAD: ${errnoName}`;
-  const glued = lines[at].slice(0, lines[at].search(STATS));
-  if (glued.trim()) return glued;
-  return at > 0 ? lines[at - 1] : `BPF_PROG_LOAD: ${errnoName}`;
+  return kernelLogMessage(log, errnoName);
 }
 
 function mapCreateDef(obj: BpfObject, m: MapDef): MapCreateDef {
