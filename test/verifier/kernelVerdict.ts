@@ -29,11 +29,10 @@
  * it out, patch map references to the fds, BPF_PROG_LOAD at log_level 1, close everything.
  */
 
-import { kernelLogMessage } from '../../core/kernel';
 import { assemble } from '../../core/asm/assemble';
 import { BpfObject, MapDef } from '../../core/object';
 import { linkProgram, listPrograms, rawLinkedSlots } from '../../core/link';
-import { MapCreateDef, closeFd, createMap, loadProgram, patchMapFds } from '../../core/kernel';
+import { MapCreateDef, closeFd, createMap, kernelLogMessage, loadProgram, patchMapFds } from '../../core/kernel';
 
 /** The sections a case file may have, in the order they are written. */
 export const CASE_SECTIONS = ['asm', 'prog-type', 'attach-type', 'license', 'result', 'error', 'errno', 'log'] as const;
