@@ -1,6 +1,6 @@
-// `npm start`: the main job on the bundled examples — assemble and disassemble each
-// assembly example, and (when clang-19 is installed) build each C example and disassemble it.
-// Verification and runs join here as those commands land.
+// `npm start`: the main job on the bundled examples — assemble, disassemble, verify and run
+// each assembly example, and (when clang-19 is installed) build each C example, disassemble,
+// verify and run it. Runs use one sample frame: Ethernet, IPv4, UDP to port 53.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,13 @@ import { join } from 'node:path';
 const cli = (...args) => spawnSync(process.execPath, ['dist/cli.js', ...args], { stdio: 'inherit' }).status;
 const has = (tool) => spawnSync('which', [tool]).status === 0;
 let failed = 0;
+const FRAME = '000000000000020000000001080045000032000040004011000' + '0c0a800010a000001' + '1234003500' + '1e0000' + '00'.repeat(22);
+const verifyAndRun = (file) => {
+  console.log(`==> ebpf-workbench verify ${file}`);
+  failed += cli('verify', file) ? 1 : 0;
+  console.log(`==> ebpf-workbench run ${file} --packet <a UDP frame>`);
+  failed += cli('run', file, '--packet', FRAME) ? 1 : 0;
+};
 
 for (const f of readdirSync('examples').filter((n) => n.endsWith('.bpf.s')).sort()) {
   const path = join('examples', f);
@@ -16,6 +23,7 @@ for (const f of readdirSync('examples').filter((n) => n.endsWith('.bpf.s')).sort
   failed += cli('asm', path) ? 1 : 0;
   console.log(`==> ebpf-workbench disasm ${path}`);
   failed += cli('disasm', path) ? 1 : 0;
+  verifyAndRun(path);
 }
 
 if (has('clang-19')) {
@@ -27,6 +35,10 @@ if (has('clang-19')) {
     if (cc.status !== 0) { failed++; continue; }
     console.log(`\n==> clang-19 -target bpf ${f}; ebpf-workbench disasm`);
     failed += cli('disasm', obj) ? 1 : 0;
+    if (f.startsWith('kprobe')) {
+      console.log(`==> ebpf-workbench verify ${f}`);
+      failed += cli('verify', obj) ? 1 : 0;
+    } else verifyAndRun(obj);
   }
   rmSync(dir, { recursive: true, force: true });
 } else {

@@ -12,7 +12,7 @@ import { scalarUnknown, scalarConst } from './scalar';
 import { tnumIsConst } from './tnum';
 import { cloneState, curFrame, isPktPointer, newFrame, NOT_INIT, ptrReg, Reg, regTypeName, scalarReg, VState } from './state';
 import { Ctx, fail, readReg, StepOut } from './step';
-import { boundedAccess, MAX_STACK, packetAccess } from './mem';
+import { boundedAccess, MAX_STACK, packetAccess, slotOf } from './mem';
 import { mapTypeByName } from '../maps/table';
 import { helperAllowed } from './helperAccess';
 
@@ -237,13 +237,12 @@ function checkMemRange(st: VState, regno: number, r: Reg, size: number, uninitOk
     const off = r.off + Number(BigInt.asIntN(64, r.v.varOff.value));
     if (off < -MAX_STACK || off + size > 0) fail(`invalid ${uninitOk ? 'write to' : 'read from'} stack R${regno} off=${off} size=${size}`);
     for (let k = 0; k < size; k++) {
-      const b = -(off + k) - 1;
       // The helper writes uninitialised memory; reading bytes never written is allowed to
       // privileged programs (allow_uninit_stack). Either way the bytes now hold data.
-      const s = f.slots[Math.floor(b / 8)] ?? (f.slots[Math.floor(b / 8)] = { types: Array(8).fill('invalid') });
-      if (uninitOk || s.types[b % 8] === 'invalid') {
+      const { slot: s, idx } = slotOf(f.slots, off + k);
+      if (uninitOk || s.types[idx] === 'invalid') {
         if (s.spilled && uninitOk) { s.spilled = undefined; s.types = s.types.map((x) => (x === 'spill' ? 'misc' : x)); }
-        if (s.types[b % 8] !== 'spill') s.types[b % 8] = 'misc';
+        if (s.types[idx] !== 'spill') s.types[idx] = 'misc';
       }
     }
     return;

@@ -157,10 +157,11 @@ function varOffString(reg: Reg): string {
 // --- the stack, 8-byte slots (slot k covers fp-8(k+1) .. fp-8k-1) -----------------------------
 
 /** Byte `off` (negative) lives in slot (-off-1)/8, at index (-off-1)%8 of its types. */
-function slotOf(slots: StackSlot[], off: number): { slot: StackSlot; idx: number } {
+export function slotOf(slots: StackSlot[], off: number): { slot: StackSlot; idx: number } {
   const b = -off - 1;
   const k = Math.floor(b / 8);
-  while (slots.length <= k) slots.push({ types: Array(8).fill('invalid') });
+  // Fill every slot up to k: a sparse array would leave holes that other code reads.
+  for (let j = 0; j <= k; j++) slots[j] ??= { types: Array(8).fill('invalid') };
   return { slot: slots[k], idx: b % 8 };
 }
 

@@ -43,7 +43,8 @@ export function regCovered(old: Reg, cur: Reg): boolean {
   return scalarRangeWithin(old.v, cur.v) && tnumIn(old.v.varOff, cur.v.varOff);
 }
 
-function slotCovered(old: StackSlot, cur: StackSlot | undefined): boolean {
+function slotCovered(old: StackSlot | undefined, cur: StackSlot | undefined): boolean {
+  if (!old) return true; // a slot never touched on the old path (a hole in the array) asks nothing
   for (let b = 0; b < 8; b++) {
     const o = old.types[b];
     if (o === 'invalid') continue;

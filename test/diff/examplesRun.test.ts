@@ -18,6 +18,7 @@ import { BpfObject } from '../../core/object';
 import { REPO_ROOT } from '../paths';
 import { findTool, missingTools, run } from '../tools';
 import { compareWithKernel } from './kernelRun';
+import { verifyObjectProgram } from '../../core/verifier';
 
 const available = kernelAvailable();
 const noKernel = available.ok ? undefined : `the kernel is not available: ${available.reason}`;
@@ -70,6 +71,31 @@ for (const f of ['xdp_counter.bpf.c', 'socket_filter.bpf.c', 'tc_classifier.bpf.
       const cc = run(findTool('clang-19')!, ['-g', '-O2', '-target', 'bpf', `-I/usr/include/${arch}-linux-gnu`, '-c', join(EX, f), '-o', out]);
       assert.equal(cc.status, 0, cc.stderr);
       checkAll(readElf(readFileSync(out)).object, f);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+for (const f of ['xdp_counter.bpf.c', 'socket_filter.bpf.c', 'tc_classifier.bpf.c', 'kprobe_ringbuf.bpf.c', 'xdp_drop_udp.bpf.s', 'socket_ubpf.bpf.s']) {
+  test(`example ${f}: our verifier accepts it, as the kernel does`, { skip: f.endsWith('.c') ? missingTools('clang-19') : undefined }, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ebpf-ex-'));
+    try {
+      let object: BpfObject;
+      if (f.endsWith('.c')) {
+        const out = join(dir, 'x.o');
+        const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+        const cc = run(findTool('clang-19')!, ['-g', '-O2', '-target', 'bpf', `-I/usr/include/${arch}-linux-gnu`, '-c', join(EX, f), '-o', out]);
+        assert.equal(cc.status, 0, cc.stderr);
+        object = readElf(readFileSync(out)).object;
+      } else {
+        object = assemble(readFileSync(join(EX, f), 'utf8')).object;
+      }
+      for (const ref of listPrograms(object)) {
+        const def = sectionProgType(ref.section);
+        const res = verifyObjectProgram(object, ref, { progType: def?.progType ?? 'socket_filter', attachType: def?.expectedAttachType });
+        assert.ok(res.accepted, `${f}/${ref.name}: ${res.message}`);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
