@@ -16,9 +16,10 @@
 import { mapTypeById, mapTypeByName } from '../maps/table';
 import {
   BPF_MAP_CREATE, BPF_MAP_DELETE_ELEM, BPF_MAP_GET_NEXT_KEY, BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM,
-  BPF_OBJ_GET_INFO_BY_FD, MAP_CREATE, MAP_ELEM, MAP_INFO, OBJ_INFO, objName,
+  MAP_CREATE, MAP_ELEM, MAP_INFO, objName,
 } from './attr';
 import { KernelError, Unavailable, closeFd, kernelError, possibleCpus, sysBpf, unavailable, withScratch } from './sys';
+import { objInfo } from './info';
 
 export interface MapCreateDef {
   /** A map_type number, or a name of core/maps/table.ts (`hash`, `BPF_MAP_TYPE_HASH`). */
@@ -180,22 +181,11 @@ export function mapDump(fd: number, keySize: number, valueSize: number, perCpu: 
 
 /** BPF_OBJ_GET_INFO_BY_FD for a map (struct bpf_map_info). */
 export function mapInfo(fd: number): MapInfo | KernelError | Unavailable {
-  const down = unavailable();
-  if (down) return down;
-  return withScratch((s) => {
-    const info = s.alloc(MAP_INFO.size);
-    const attr = s.alloc(OBJ_INFO.size);
-    attr.u32(OBJ_INFO.fields.bpf_fd, fd);
-    attr.u32(OBJ_INFO.fields.info_len, MAP_INFO.size);
-    attr.u64(OBJ_INFO.fields.info, info.addr);
-    const res = sysBpf(BPF_OBJ_GET_INFO_BY_FD, attr);
-    if (res.ret !== 0) return kernelError('BPF_OBJ_GET_INFO_BY_FD', res.errno);
-    const f = MAP_INFO.fields;
-    return {
-      type: info.u32(f.type), id: info.u32(f.id), keySize: info.u32(f.key_size), valueSize: info.u32(f.value_size),
-      maxEntries: info.u32(f.max_entries), flags: info.u32(f.map_flags), name: info.name(f.name),
-    };
-  });
+  const f = MAP_INFO.fields;
+  return objInfo(fd, MAP_INFO.size, (info) => ({
+    type: info.u32(f.type), id: info.u32(f.id), keySize: info.u32(f.key_size), valueSize: info.u32(f.value_size),
+    maxEntries: info.u32(f.max_entries), flags: info.u32(f.map_flags), name: info.name(f.name),
+  }));
 }
 
 /** One BPF_MAP_*_ELEM call; `out` (value or next_key) is copied back when `write` or for lookups. */

@@ -12,10 +12,11 @@
 import { Insn, LDDW_CODE, encodeSlots } from '../isa/insn';
 import { attachTypeByName, progTypeByName } from '../progtypes/table';
 import {
-  BPF_OBJ_GET_INFO_BY_FD, BPF_PROG_LOAD, BPF_PROG_TEST_RUN, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE,
-  OBJ_INFO, PROG_INFO, PROG_LOAD, PROG_TEST_RUN, objName,
+  BPF_PROG_LOAD, BPF_PROG_TEST_RUN, BPF_PSEUDO_MAP_FD, BPF_PSEUDO_MAP_VALUE,
+  PROG_INFO, PROG_LOAD, PROG_TEST_RUN, objName,
 } from './attr';
 import { KernelError, Unavailable, kernelError, sysBpf, unavailable, withScratch } from './sys';
+import { objInfo } from './info';
 
 export interface LoadOptions {
   /** A prog_type number, or a name progTypeByName() knows (`xdp`, `socket`, `BPF_PROG_TYPE_XDP`). */
@@ -203,25 +204,14 @@ export function testRun(opts: TestRunOptions): TestRunResult | KernelError | Una
 
 /** BPF_OBJ_GET_INFO_BY_FD for a program (struct bpf_prog_info). */
 export function progInfo(fd: number): ProgInfo | KernelError | Unavailable {
-  const down = unavailable();
-  if (down) return down;
-  return withScratch((s) => {
-    const info = s.alloc(PROG_INFO.size);
-    const attr = s.alloc(OBJ_INFO.size);
-    attr.u32(OBJ_INFO.fields.bpf_fd, fd);
-    attr.u32(OBJ_INFO.fields.info_len, PROG_INFO.size);
-    attr.u64(OBJ_INFO.fields.info, info.addr);
-    const res = sysBpf(BPF_OBJ_GET_INFO_BY_FD, attr);
-    if (res.ret !== 0) return kernelError('BPF_OBJ_GET_INFO_BY_FD', res.errno);
-    const f = PROG_INFO.fields;
-    const tag = Array.from(info.bytes.subarray(f.tag, f.tag + 8), (b) => b.toString(16).padStart(2, '0')).join('');
-    return {
-      type: info.u32(f.type), id: info.u32(f.id), tag, name: info.name(f.name),
-      jitedProgLen: info.u32(f.jited_prog_len), xlatedProgLen: info.u32(f.xlated_prog_len),
-      verifiedInsns: info.u32(f.verified_insns), nrMapIds: info.u32(f.nr_map_ids),
-      runTimeNs: info.u64(f.run_time_ns), runCnt: info.u64(f.run_cnt),
-    };
-  });
+  const f = PROG_INFO.fields;
+  return objInfo(fd, PROG_INFO.size, (info) => ({
+    type: info.u32(f.type), id: info.u32(f.id), name: info.name(f.name),
+    tag: Array.from(info.bytes.subarray(f.tag, f.tag + 8), (b) => b.toString(16).padStart(2, '0')).join(''),
+    jitedProgLen: info.u32(f.jited_prog_len), xlatedProgLen: info.u32(f.xlated_prog_len),
+    verifiedInsns: info.u32(f.verified_insns), nrMapIds: info.u32(f.nr_map_ids),
+    runTimeNs: info.u64(f.run_time_ns), runCnt: info.u64(f.run_cnt),
+  }));
 }
 
 function invalid(what: string): KernelError {
