@@ -9,6 +9,8 @@ import { hasErrors } from '../../core/diag';
 import { printDiagnostics } from '../report';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
+import { isCbpfFile, loadCbpf } from '../cbpf';
+import { printTcpdumpDd } from '../../core/cbpf/print';
 
 export const ASM_HELP = `usage: ebpf-workbench asm FILE [-o OUT.o|OUT.bin] [--hex] [--section S]
 
@@ -29,6 +31,13 @@ export function asmCommand(argv: string[]): number {
   if (values.help) { process.stdout.write(ASM_HELP + '\n'); return 0; }
   if (positionals.length !== 1) throw new InputError(`asm takes one FILE\n${ASM_HELP}`);
   const file = positionals[0];
+  if (isCbpfFile(file)) {
+    // Classic BPF: check it, and with --hex print each sock_filter as tcpdump -dd does.
+    const { insns, refused } = loadCbpf(file);
+    if (values.hex) process.stdout.write(printTcpdumpDd(insns));
+    else process.stdout.write(`${file}: ${refused ? 'refused by the classic checker' : 'ok'}, ${insns.length} classic instructions\n`);
+    return refused ? 1 : 0;
+  }
   const { object } = loadOrFail(file);
   const wanted = values.section as string | undefined;
   const sections = codeSections(object).filter((s) => !wanted || s.name === wanted);

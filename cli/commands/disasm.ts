@@ -5,11 +5,14 @@ import { codeSections } from '../../core/object';
 import { disassemble } from '../../core/asm/listing';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
+import { isCbpfFile, loadCbpf } from '../cbpf';
+import { printBpfAsm, printTcpdump } from '../../core/cbpf/print';
 
 export const DISASM_HELP = `usage: ebpf-workbench disasm FILE [--syntax llvm|ubpf] [--section S] [--no-show-raw-insn]
 
 Disassemble FILE (ELF object, .bin or assembly) as llvm-objdump -d -r prints it.
-  --syntax llvm|ubpf    the dialect (default llvm, as llvm-objdump-19 --mcpu=v4 prints)
+  --syntax llvm|ubpf    the dialect (default llvm, as llvm-objdump-19 --mcpu=v4 prints);
+                        for classic BPF: bpf_asm (default) or tcpdump (as tcpdump -d prints)
   --section S           only section S
   --no-show-raw-insn    leave out the instruction bytes
 Exit status: 0 ok, 2 bad input.`;
@@ -22,9 +25,17 @@ export function disasmCommand(argv: string[]): number {
   });
   if (values.help) { process.stdout.write(DISASM_HELP + '\n'); return 0; }
   if (positionals.length !== 1) throw new InputError(`disasm takes one FILE\n${DISASM_HELP}`);
+  const file = positionals[0];
+  if (isCbpfFile(file)) {
+    // Classic BPF prints in bpf_asm syntax, or as tcpdump -d prints it.
+    const syntax = (values.syntax as string | undefined) ?? 'bpf_asm';
+    if (syntax !== 'bpf_asm' && syntax !== 'tcpdump') throw new InputError(`--syntax takes bpf_asm or tcpdump for classic BPF, not ${syntax}`);
+    const { insns } = loadCbpf(file);
+    process.stdout.write(syntax === 'tcpdump' ? printTcpdump(insns) : printBpfAsm(insns));
+    return 0;
+  }
   const syntax = (values.syntax as string | undefined) ?? 'llvm';
   if (syntax !== 'llvm' && syntax !== 'ubpf') throw new InputError(`--syntax takes llvm or ubpf, not ${syntax}`);
-  const file = positionals[0];
   const { object } = loadOrFail(file);
   const section = values.section as string | undefined;
   if (section && !codeSections(object).some((s) => s.name === section)) {

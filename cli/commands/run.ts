@@ -13,6 +13,8 @@ import { DEFAULT_ENV, RunEnv } from '../../core/vm/host';
 import { DEFAULT_BUDGET, mapsForObject, runProgram, RunResult, selectProgram } from '../../core/vm/run';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
+import { isCbpfFile, loadCbpf } from '../cbpf';
+import { createCbpfMachine } from '../../core/cbpf/run';
 import { printDiagnostics } from '../report';
 
 export const RUN_HELP = `usage: ebpf-workbench run FILE [--prog-type T] [--section S] [--program NAME] INPUT...
@@ -110,6 +112,7 @@ export function runCommand(argv: string[]): number {
   if (positionals.length !== 1) throw new InputError(`run takes one FILE\n${RUN_HELP}`);
   if (values.jit) throw new InputError('JIT not built yet');
   const file = positionals[0];
+  if (isCbpfFile(file)) return runClassic(file, values);
   const warnings: Diagnostic[] = [];
   const { obj, ref, progType } = resolveProgram(file, values, warnings);
   const input = readInput(values);
@@ -200,4 +203,28 @@ function verdict(r: RunResult): { exit: 'ok' | 'fault'; r0?: string; retval?: nu
 function describe(r: RunResult): string {
   const v = verdict(r);
   return v.exit === 'ok' ? `retval ${v.retval} (r0 = 0x${r.r0!.toString(16)})` : `fault: ${v.error}`;
+}
+
+/**
+ * A classic filter, run as tcpdump runs it on each frame from the Ethernet header: the
+ * verdict is the number of bytes to keep, 0 to drop. One packet, or one run per pcap packet.
+ */
+function runClassic(file: string, values: Record<string, unknown>): number {
+  const { insns, refused } = loadCbpf(file);
+  if (refused) throw new InputError(`${file}: refused by the classic checker`);
+  const input = readInput(values);
+  const packets = input.packets ?? [input.packet ?? new Uint8Array(0)];
+  const results = packets.map((p) => {
+    const m = createCbpfMachine(insns, p);
+    const verdict = m.run();
+    return { verdict, steps: m.state.steps, fault: m.state.fault };
+  });
+  if (values.json) {
+    const one = (r: (typeof results)[number]) => (r.fault ? { exit: 'fault', error: r.fault } : { exit: 'ok', r0: String(r.verdict), retval: r.verdict });
+    const body = input.packets ? { packets: results.map((r, index) => ({ index, ...one(r) })) } : { ...one(results[0]), insns: results[0].steps };
+    process.stdout.write(JSON.stringify(body) + '\n');
+  } else {
+    results.forEach((r, k) => process.stdout.write(`${input.packets ? `packet ${k}: ` : ''}${r.fault ? `fault: ${r.fault}` : r.verdict ? `accept (keep ${r.verdict} bytes)` : 'drop'}\n`));
+  }
+  return results.some((r) => r.fault) ? 1 : 0;
 }

@@ -11,6 +11,7 @@ import { verifyProgram, VerifyResult } from '../../core/verifier';
 import { kernelAvailable, kernelLogMessage, createMap, loadProgram, patchMapFds, closeFd } from '../../core/kernel';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
+import { isCbpfFile, loadCbpf } from '../cbpf';
 import { formatDiagnostic } from '../report';
 
 export const VERIFY_HELP = `usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--kernel] [--counterexample] [--json]
@@ -44,6 +45,13 @@ export function verifyCommand(argv: string[]): number {
   if (values.counterexample) throw new InputError('--counterexample is not built yet (issue #11)');
   const file = positionals[0];
   const json = !!values.json;
+  if (isCbpfFile(file)) {
+    // Classic BPF: the kernel's classic checker. Our eBPF verifier on the translation comes with issue #5.
+    const { insns, refused } = loadCbpf(file);
+    if (json) process.stdout.write(JSON.stringify({ accepted: !refused, diagnostics: [], stats: { processedInsns: insns.length, states: 0, ms: 0 } }) + '\n');
+    else process.stdout.write(`${file}: ${refused ? 'refused' : 'accepted'} by the classic checker (${insns.length} instructions)\n`);
+    return refused ? 1 : 0;
+  }
   if (json) {
     // Bad input with --json is still one JSON object (DESIGN.md): the syntax errors, exit 2.
     const bad = badInputJson(file);
