@@ -27,7 +27,15 @@ const COMMANDS: Record<string, Command> = {
   run: { summary: 'run a program on a packet, context or memory', help: RUN_HELP, run: runCommand },
   test: { summary: 'run the cases of FILE.tests.json', help: 'usage: ebpf-workbench test FILE [--json]', pending: 11 },
   conformance: { summary: 'run bpf_conformance .data files', help: CONFORMANCE_HELP, run: conformanceCommand },
-  lsp: { summary: 'the language server (--stdio)', help: 'usage: ebpf-workbench lsp --stdio', pending: 6 },
+  lsp: {
+    summary: 'the language server (--stdio), for any editor',
+    help: 'usage: ebpf-workbench lsp --stdio\n\nThe language server over stdio (dist/server.js also takes --node-ipc). It publishes the assembler\'s\nand the verifier\'s diagnostics; hover, completion and the rest arrive with issue #6.',
+    run: () => {
+      // The server bundle reads --stdio from process.argv itself; it runs until the client leaves.
+      require(require('node:path').join(__dirname, 'server.js'));
+      return new Promise<number>(() => undefined);
+    },
+  },
   dap: { summary: 'the debug adapter over stdio', help: 'usage: ebpf-workbench dap', pending: 7 },
 };
 

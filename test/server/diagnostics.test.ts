@@ -9,8 +9,8 @@ import { REPO_ROOT } from '../paths';
 
 interface PublishParams { uri: string; diagnostics: { range: { start: { line: number } }; message: string; severity: number }[] }
 
-async function diagnosticsFor(text: string): Promise<PublishParams> {
-  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'server.js'), '--stdio']);
+async function diagnosticsFor(text: string, argv = [join(REPO_ROOT, 'dist', 'server.js'), '--stdio']): Promise<PublishParams> {
+  const proc = spawn(process.execPath, argv);
   const conn = createMessageConnection(new StreamMessageReader(proc.stdout), new StreamMessageWriter(proc.stdin));
   try {
     const published = new Promise<PublishParams>((resolve) => conn.onNotification('textDocument/publishDiagnostics', (p: PublishParams) => resolve(p)));
@@ -40,4 +40,9 @@ test('a verifier error is published on the line that causes it, in the kernel\'s
 test('an accepted program has no diagnostics', async () => {
   const d = await diagnosticsFor('.section xdp\nr0 = 2\nexit\n');
   assert.deepEqual(d.diagnostics, []);
+});
+
+test('the CLI starts the same server: ebpf-workbench lsp --stdio', async () => {
+  const d = await diagnosticsFor('r0 = 0\nfoo r1\nexit\n', [join(REPO_ROOT, 'dist', 'cli.js'), 'lsp', '--stdio']);
+  assert.deepEqual(d.diagnostics.map((x) => x.range.start.line), [1]);
 });
