@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 const require = createRequire(import.meta.url);
 const { parseCase, assembleCase } = require('../out/test/verifier/kernelVerdict.js');
 const { verifyObjectProgram } = require('../out/core/verifier/index.js');
-const { listPrograms, linkProgram, rawLinkedSlots } = require('../out/core/link.js');
+const { listPrograms } = require('../out/core/link.js');
 const { assemble } = require('../out/core/asm/assemble.js');
 const { runProgram } = require('../out/core/vm/run.js');
 const k = require('../out/core/kernel/index.js');
@@ -19,16 +19,13 @@ if (!kernel.ok) console.log(`(kernel comparisons skipped: ${kernel.reason})`);
 
 /** Loads an object's first program into the kernel with BPF_LOG_STATS: its verification time, ns. */
 function kernelVerifyNs(obj, progType, attachType) {
-  const fds = obj.maps.map((m) => k.createMap({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags }).fd ?? -1);
+  const loaded = k.loadObjectProgram(obj, listPrograms(obj)[0], { progType, attachType, logLevel: 5 });
+  if (!loaded.load) return 0;
   try {
-    const linked = linkProgram(obj, listPrograms(obj)[0]).program;
-    const insns = k.patchMapFds(rawLinkedSlots(linked, (n) => obj.maps.findIndex((m) => m.name === n)), fds);
-    const r = k.loadProgram({ progType, expectedAttachType: attachType, insns, license: obj.license, logLevel: 5 });
-    if ('fd' in r) k.closeFd(r.fd);
-    const m = /verification time (\d+) usec/.exec(r.log ?? '');
-    return m ? Number(m[1]) * 1000 : r.verificationTimeNs ?? 0;
+    const m = /verification time (\d+) usec/.exec(loaded.load.log ?? '');
+    return m ? Number(m[1]) * 1000 : loaded.load.verificationTimeNs ?? 0;
   } finally {
-    for (const fd of fds) if (fd >= 0) k.closeFd(fd);
+    loaded.close();
   }
 }
 
@@ -60,11 +57,9 @@ for (let i = 0; i < REPEAT; i++) runProgram(object, ref, { progType: 'xdp', inpu
 const vmNs = ((performance.now() - t0) * 1e6) / REPEAT;
 let jitNs = 0;
 if (kernel.ok) {
-  const fds = object.maps.map((m) => k.createMap({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags }).fd);
-  const linked = linkProgram(object, ref).program;
-  const p = k.loadProgram({ progType: 'xdp', insns: k.patchMapFds(rawLinkedSlots(linked, (nm) => object.maps.findIndex((m) => m.name === nm)), fds), license: 'GPL' });
-  const r = k.testRun({ progFd: p.fd, dataIn: packet, repeat: REPEAT });
+  const loaded = k.loadObjectProgram(object, ref, { progType: 'xdp' });
+  const r = k.testRun({ progFd: loaded.load.fd, dataIn: packet, repeat: REPEAT });
   jitNs = r.durationNs;
-  k.closeFd(p.fd); fds.forEach((fd) => k.closeFd(fd));
+  loaded.close();
 }
 console.log(`VM, xdp_drop_udp on a 64-byte packet (setup included): ours ${vmNs.toFixed(0)} ns/run, kernel JIT ${jitNs} ns/run (${ratio(vmNs, jitNs)})`);

@@ -5,10 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { hasErrors } from '../../core/diag';
 import { loadFile } from '../../core/load';
 import { BpfObject } from '../../core/object';
-import { linkProgram, listPrograms, ProgramRef, rawLinkedSlots } from '../../core/link';
+import { linkProgram, listPrograms, ProgramRef } from '../../core/link';
 import { progTypeByName, sectionProgType } from '../../core/progtypes/table';
 import { verifyProgram, VerifyResult } from '../../core/verifier';
-import { kernelAvailable, kernelLogMessage, createMap, loadProgram, patchMapFds, closeFd } from '../../core/kernel';
+import { kernelAvailable, kernelLogMessage, loadObjectProgram } from '../../core/kernel';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
 import { isCbpfFile, loadCbpf } from '../cbpf';
@@ -150,22 +150,15 @@ function kernelSummary(checked: Checked[]): unknown {
 function kernelVerdict(obj: BpfObject, ref: ProgramRef, progType: string, attachType?: string): Checked['kernel'] {
   const av = kernelAvailable();
   if (!av.ok) return { unavailable: av.reason };
-  const fds: number[] = [];
+  const loaded = loadObjectProgram(obj, ref, { progType, attachType });
+  if ('unavailable' in loaded) return { unavailable: loaded.unavailable };
+  if (!('load' in loaded)) return { unavailable: loaded.message };
   try {
-    for (const m of obj.maps) {
-      const inner = m.inner ? obj.maps.find((x) => x.name === m.inner) : undefined;
-      const r = createMap({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
-        innerDef: inner ? { type: inner.type, keySize: inner.keySize, valueSize: inner.valueSize, maxEntries: inner.maxEntries, flags: inner.flags } : undefined });
-      if (!('fd' in r)) return { unavailable: `cannot create map ${m.name}: ${'message' in r ? r.message : r.unavailable}` };
-      fds.push(r.fd);
-    }
-    const { program } = linkProgram(obj, ref);
-    const insns = patchMapFds(rawLinkedSlots(program, (n) => obj.maps.findIndex((m) => m.name === n)), fds);
-    const res = loadProgram({ progType, expectedAttachType: attachType, insns, license: obj.license });
-    if ('fd' in res) { closeFd(res.fd); return { accepted: true, log: res.log }; }
+    const res = loaded.load;
     if ('unavailable' in res) return { unavailable: String(res.unavailable) };
+    if ('fd' in res) return { accepted: true, log: res.log };
     return { accepted: false, message: kernelLogMessage(res.log ?? '', res.errnoName), log: res.log ?? '' };
   } finally {
-    for (const fd of fds) closeFd(fd);
+    loaded.close();
   }
 }

@@ -17,9 +17,8 @@ export function parseHex(text: string): Uint8Array | string {
   return Uint8Array.from(clean.match(/../g) ?? [], (b) => parseInt(b, 16));
 }
 
-export function toHex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
+/** Lowercase hex in memory order, as the JSON outputs print bytes: one definition, beside the maps'. */
+export { toHex } from '../maps/base';
 
 /** A JSON object of context fields. */
 export function parseCtxJson(text: string): Record<string, unknown> | string {

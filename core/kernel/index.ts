@@ -15,3 +15,4 @@ export { createMap, mapUpdate, mapLookup, mapDelete, mapGetNextKey, mapDump, map
 export { loadProgram, patchMapFds, testRun, progInfo, LoadOptions, LoadResult, TestRunOptions, TestRunResult, ProgInfo } from './prog';
 export { errnoName, errnoMessage, ERRNOS } from './errno';
 export { kernelLogMessage } from './message';
+export { loadObjectProgram, ObjectLoad, ObjectLoadOptions } from './object';

@@ -6,8 +6,8 @@
 
 import { assemble } from '../../core/asm/assemble';
 import { BpfObject } from '../../core/object';
-import { linkProgram, listPrograms, ProgramRef, rawLinkedSlots } from '../../core/link';
-import { closeFd, createMap, loadProgram, mapDump, patchMapFds, testRun } from '../../core/kernel';
+import { listPrograms, ProgramRef } from '../../core/link';
+import { kernelLogMessage, loadObjectProgram, mapDump, testRun } from '../../core/kernel';
 import { mapTypeByName } from '../../core/maps/table';
 import { runProgram } from '../../core/vm/run';
 import { toHex } from '../../core/input/parse';
@@ -25,24 +25,16 @@ function hexEntries(entries: { key?: Uint8Array; value?: Uint8Array }[]): string
 }
 
 export function compareWithKernel(obj: BpfObject, progType: string, packet: Uint8Array, ref: ProgramRef = listPrograms(obj)[0]): Comparison {
-  const fds: number[] = [];
+  const loaded = loadObjectProgram(obj, ref, { progType });
+  if (!('load' in loaded)) return { differences: [`cannot load: ${'message' in loaded ? loaded.message : loaded.unavailable}`] };
+  const fds = loaded.mapFds;
   try {
-    for (const m of obj.maps) {
-      const r = createMap({ type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name });
-      if (!('fd' in r)) return { differences: [`cannot create map ${m.name}: ${'message' in r ? r.message : r.unavailable}`] };
-      fds.push(r.fd);
+    if (!('fd' in loaded.load)) {
+      const res = loaded.load;
+      const why = 'message' in res ? `${res.message}: ${kernelLogMessage(res.log, res.errnoName)}` : res.unavailable;
+      return { differences: [], rejected: why };
     }
-    const linked = linkProgram(obj, ref).program;
-    const insns = patchMapFds(rawLinkedSlots(linked, (name) => obj.maps.findIndex((m) => m.name === name)), fds);
-    const loaded = loadProgram({ progType, insns, license: obj.license });
-    if (!('fd' in loaded)) {
-      const log = 'log' in loaded ? loaded.log : '';
-      const lines = log.trim().split('\n');
-      const at = lines.findIndex((l) => /^processed \d+ insns/.test(l));
-      return { differences: [], rejected: `${'message' in loaded ? loaded.message : 'unavailable'}: ${lines[at > 0 ? at - 1 : lines.length - 1] ?? ''}` };
-    }
-    const k = testRun({ progFd: loaded.fd, dataIn: packet, repeat: 1 });
-    closeFd(loaded.fd);
+    const k = testRun({ progFd: loaded.load.fd, dataIn: packet, repeat: 1 });
     const ours = runProgram(obj, ref, { progType, input: { packet } });
     if (!('retval' in k)) {
       // The kernel refused the input: the VM must refuse it too, saying the same errno.
@@ -68,7 +60,7 @@ export function compareWithKernel(obj: BpfObject, progType: string, packet: Uint
     });
     return { differences, retval: k.retval };
   } finally {
-    for (const fd of fds) closeFd(fd);
+    loaded.close();
   }
 }
 

@@ -30,9 +30,9 @@
  */
 
 import { assemble } from '../../core/asm/assemble';
-import { BpfObject, MapDef } from '../../core/object';
-import { linkProgram, listPrograms, rawLinkedSlots } from '../../core/link';
-import { MapCreateDef, closeFd, createMap, kernelLogMessage, loadProgram, patchMapFds } from '../../core/kernel';
+import { BpfObject } from '../../core/object';
+import { listPrograms } from '../../core/link';
+import { kernelLogMessage, loadObjectProgram } from '../../core/kernel';
 
 /** The sections a case file may have, in the order they are written. */
 export const CASE_SECTIONS = ['asm', 'prog-type', 'attach-type', 'license', 'result', 'error', 'errno', 'log'] as const;
@@ -154,42 +154,22 @@ export function rejectMessage(log: string, errnoName: string): string {
   return kernelLogMessage(log, errnoName);
 }
 
-function mapCreateDef(obj: BpfObject, m: MapDef): MapCreateDef {
-  const inner = m.inner ? obj.maps.find((x) => x.name === m.inner) : undefined;
-  return {
-    type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags, name: m.name,
-    innerDef: inner ? mapCreateDef(obj, inner) : undefined,
-  };
-}
-
-/** Loads the case's first program into the running kernel and reports the verdict. */
 export function kernelVerdict(c: VerifierCase): VerdictOutcome {
   const asm = assembleCase(c);
   if ('broken' in asm) return asm;
   const obj = asm.object;
-  const fds: number[] = [];
+  const loaded = loadObjectProgram(obj, listPrograms(obj)[0], { progType: c.progType, attachType: c.attachType, license: c.license, logLevel: 1 });
+  if ('unavailable' in loaded) return { unavailable: loaded.unavailable };
+  if (!('load' in loaded)) return { broken: loaded.message };
   try {
-    for (const m of obj.maps) {
-      const r = createMap(mapCreateDef(obj, m));
-      if ('unavailable' in r) return { unavailable: r.unavailable };
-      if (!('fd' in r)) return { broken: `cannot create map ${m.name}: ${r.message}` };
-      fds.push(r.fd);
-    }
-    const linked = linkProgram(obj, listPrograms(obj)[0]).program;
-    const insns = patchMapFds(rawLinkedSlots(linked, (name) => obj.maps.findIndex((m) => m.name === name)), fds);
-    const loaded = loadProgram({
-      progType: c.progType, expectedAttachType: c.attachType, insns, license: c.license ?? obj.license, logLevel: 1,
-    });
-    if ('unavailable' in loaded) return { unavailable: loaded.unavailable };
-    if (!('fd' in loaded) && /^BPF_PROG_LOAD: unknown (program|attach) type/.test(loaded.message)) return { broken: loaded.message };
-    const log = redactAddresses(loaded.log.replace(/\n+$/, ''));
-    if ('fd' in loaded) {
-      closeFd(loaded.fd);
-      return { result: 'accept', log };
-    }
-    return { result: 'reject', error: rejectMessage(log, loaded.errnoName), errno: loaded.errnoName, log };
+    const res = loaded.load;
+    if ('unavailable' in res) return { unavailable: res.unavailable };
+    if (!('fd' in res) && /^BPF_PROG_LOAD: unknown (program|attach) type/.test(res.message)) return { broken: res.message };
+    const log = redactAddresses(res.log.replace(/\n+$/, ''));
+    if ('fd' in res) return { result: 'accept', log };
+    return { result: 'reject', error: rejectMessage(log, res.errnoName), errno: res.errnoName, log };
   } finally {
-    for (const fd of fds) closeFd(fd);
+    loaded.close();
   }
 }
 
