@@ -138,18 +138,20 @@ export function runCommand(argv: string[]): number {
   }
   printDiagnostics(file, warnings);
 
-  const once = (packet: Uint8Array | undefined): RunResult => {
-    const { result, diagnostics } = runProgram(obj, ref, { progType, env, budget, maps, input: { packet, mem: input.mem, ctxFields: input.ctx } });
-    if (!result) {
-      printDiagnostics(file, diagnostics);
-      throw new InputError(`${file}: ${diagnostics.find((d) => d.severity === 'error')?.message ?? 'cannot run'}`, true);
-    }
-    return result;
+  /** One run; a packet the kernel would refuse comes back as `refused` (in a capture, that packet's failure). */
+  const attempt = (packet: Uint8Array | undefined, mem?: Uint8Array): { result?: RunResult; refused: string; diagnostics: Diagnostic[] } => {
+    const { result, diagnostics } = runProgram(obj, ref, { progType, env, budget, maps, input: { packet, mem, ctxFields: input.ctx } });
+    return { result, diagnostics, refused: diagnostics.find((d) => d.severity === 'error')?.message ?? 'cannot run' };
   };
-  /** In a capture, a packet the kernel would refuse is that packet's failure, not the whole run's. */
+  const once = (packet: Uint8Array | undefined): RunResult => {
+    const a = attempt(packet, input.mem);
+    if (a.result) return a.result;
+    printDiagnostics(file, a.diagnostics);
+    throw new InputError(`${file}: ${a.refused}`, true);
+  };
   const oncePerPacket = (packet: Uint8Array): RunResult | { refused: string } => {
-    const { result, diagnostics } = runProgram(obj, ref, { progType, env, budget, maps, input: { packet, ctxFields: input.ctx } });
-    return result ?? { refused: diagnostics.find((d) => d.severity === 'error')?.message ?? 'cannot run' };
+    const a = attempt(packet);
+    return a.result ?? { refused: a.refused };
   };
 
   if (input.packets) {

@@ -90,7 +90,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const insnStates: (string | undefined)[] = new Array(insns.length);
   let processed = 0;
   let states = 0;
-  let joined: (Reg[] | undefined)[] = [];
+  const joined: (Reg[] | undefined)[] = new Array(insns.length);
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
     joined.forEach((regs, k) => { if (regs) insnStates[k] = regsString(regs); });
     const r: VerifyResult = { accepted, path: [], stats: { processedInsns: processed, states }, insnStates, diagnostics: [], ...extra };
@@ -120,7 +120,6 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const start: VState = { frames: [newFrame(0, -1, 0)], refs: [], nextId: 1 };
   start.frames[0].regs[1] = ptrReg('ctx');
 
-  joined = new Array(insns.length);
   const explored = new Map<number, Checkpoint[]>();
   const stack: Pending[] = [{ state: start, pc: 0 }];
   const isPrunePoint = prunePoints(insns);
