@@ -17,8 +17,6 @@ export const MAX_STACK = 512;
 
 /** A read's value of `size` bytes: unknown, zero-extended (or sign-extended for ldsx). */
 function loaded(size: number, signed: boolean): Reg {
-  // A whole 64-bit load is any value at all, sign included.
-  if (size === 8) return scalarReg(scalarUnknown());
   return scalarReg(signed ? coerceRegToSizeSx(scalarUnknown(), size) : coerceRegToSize(scalarUnknown(), size));
 }
 

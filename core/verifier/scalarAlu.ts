@@ -397,6 +397,8 @@ export function scalarEnd(dst: Scalar, kind: EndOp, bits: 16 | 32 | 64): Scalar 
  * Mirrors coerce_reg_to_size() (which ends with reg_bounds_sync()).
  */
 export function coerceRegToSize(s: Scalar, size: number): Scalar {
+  // A whole 64-bit value needs no narrowing (and its signed bounds are not its unsigned ones).
+  if (size >= 8) return s;
   const d = copyScalar(s);
   d.varOff = tnumCast(d.varOff, size);
   const mask = (1n << BigInt(size * 8)) - 1n;
