@@ -5,14 +5,15 @@ import { codeSections } from '../../core/object';
 import { disassemble } from '../../core/asm/listing';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
-import { isCbpfFile, loadCbpf } from '../cbpf';
-import { printBpfAsm, printTcpdump } from '../../core/cbpf/print';
+import { isCbpfFile, loadCbpf, loadCbpfAsEbpf } from '../cbpf';
+import { printBpfAsm, printTcpdump, printTranslation } from '../../core/cbpf/print';
 
 export const DISASM_HELP = `usage: ebpf-workbench disasm FILE [--syntax llvm|ubpf] [--section S] [--no-show-raw-insn]
 
 Disassemble FILE (ELF object, .bin or assembly) as llvm-objdump -d -r prints it.
   --syntax llvm|ubpf    the dialect (default llvm, as llvm-objdump-19 --mcpu=v4 prints);
-                        for classic BPF: bpf_asm (default) or tcpdump (as tcpdump -d prints)
+                        for classic BPF: bpf_asm (default), tcpdump (as tcpdump -d prints),
+                        or llvm/ubpf for its eBPF translation under each classic line
   --section S           only section S
   --no-show-raw-insn    leave out the instruction bytes
 Exit status: 0 ok, 2 bad input.`;
@@ -27,9 +28,14 @@ export function disasmCommand(argv: string[]): number {
   if (positionals.length !== 1) throw new InputError(`disasm takes one FILE\n${DISASM_HELP}`);
   const file = positionals[0];
   if (isCbpfFile(file)) {
-    // Classic BPF prints in bpf_asm syntax, or as tcpdump -d prints it.
+    // Classic BPF prints in bpf_asm syntax, as tcpdump -d prints it, or as its eBPF translation.
     const syntax = (values.syntax as string | undefined) ?? 'bpf_asm';
-    if (syntax !== 'bpf_asm' && syntax !== 'tcpdump') throw new InputError(`--syntax takes bpf_asm or tcpdump for classic BPF, not ${syntax}`);
+    if (syntax === 'llvm' || syntax === 'ubpf') {
+      const { classic, translation } = loadCbpfAsEbpf(file);
+      process.stdout.write(printTranslation(classic.insns, translation, syntax));
+      return 0;
+    }
+    if (syntax !== 'bpf_asm' && syntax !== 'tcpdump') throw new InputError(`--syntax takes bpf_asm, tcpdump, llvm or ubpf for classic BPF, not ${syntax}`);
     const { insns } = loadCbpf(file);
     process.stdout.write(syntax === 'tcpdump' ? printTcpdump(insns) : printBpfAsm(insns));
     return 0;

@@ -4,7 +4,6 @@ import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Diagnostic, hasErrors } from '../../core/diag';
 import { BpfObject } from '../../core/object';
-import { ProgramRef } from '../../core/link';
 import { sectionProgType, progTypeByName } from '../../core/progtypes/table';
 import { readCapture } from '../../core/input/pcap';
 import { parseCtxJson, parseEnvJson, parseHex, toHex } from '../../core/input/parse';
@@ -13,12 +12,14 @@ import { DEFAULT_ENV, RunEnv } from '../../core/vm/host';
 import { DEFAULT_BUDGET, mapsForObject, runProgram, RunResult, selectProgram } from '../../core/vm/run';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
-import { isCbpfFile, loadCbpf } from '../cbpf';
+import { isCbpfFile, loadCbpf, loadCbpfAsEbpf } from '../cbpf';
+import { verifyObjectProgram } from '../../core/verifier';
+import { linkProgram, ProgramRef } from '../../core/link';
 import { createCbpfMachine } from '../../core/cbpf/run';
 import { printDiagnostics } from '../report';
 
 export const RUN_HELP = `usage: ebpf-workbench run FILE [--prog-type T] [--section S] [--program NAME] INPUT...
-                         [--maps F.json] [--env F.json] [--budget N] [--verify] [--jit] [--repeat N] [--json]
+                         [--maps F.json] [--env F.json] [--budget N] [--verify] [--jit] [--repeat N] [--ebpf] [--json]
 
 Run a program in the VM, as BPF_PROG_TEST_RUN would run it in the kernel.
 INPUT:
@@ -32,7 +33,8 @@ Options:
   --env F.json     time, pid, tgid, uid, gid, comm, cpu, cpu count, random seed
   --budget N       instruction budget (default ${DEFAULT_BUDGET})
   --repeat N       run N times, maps carried over (as the kernel's repeat)
-  --verify         verify first (the verifier arrives with issue #4: for now a note)
+  --verify         verify first with our verifier; a rejected program is not run (exit 1)
+  --ebpf           classic BPF: run the eBPF translation (as sched_cls) instead of the classic interpreter
   --jit            run with the JIT (issue #9: not built yet)
   --json           print one JSON object
 Exit status: 0 ran to exit, 1 a fault, 2 bad input.`;
@@ -40,7 +42,7 @@ Exit status: 0 ran to exit, 1 a fault, 2 bad input.`;
 interface Resolved { obj: BpfObject; ref: ProgramRef; progType: string }
 
 function resolveProgram(file: string, values: Record<string, unknown>, warnings: Diagnostic[]): Resolved {
-  const { object } = loadOrFail(file);
+  const { object } = isCbpfFile(file) ? loadCbpfAsEbpf(file) : loadOrFail(file);
   const sel = selectProgram(object, { section: values.section as string | undefined, program: values.program as string | undefined });
   if ('severity' in sel) throw new InputError(`${file}: ${sel.message}`);
   const fromSection = sectionProgType(sel.section)?.progType;
@@ -106,13 +108,13 @@ export function runCommand(argv: string[]): number {
     packet: { type: 'string' }, 'packet-file': { type: 'string' }, pcap: { type: 'string' }, 'pcap-index': { type: 'string' },
     mem: { type: 'string' }, 'mem-file': { type: 'string' }, ctx: { type: 'string' },
     maps: { type: 'string' }, env: { type: 'string' }, budget: { type: 'string' }, repeat: { type: 'string' },
-    verify: { type: 'boolean' }, jit: { type: 'boolean' }, json: { type: 'boolean' },
+    verify: { type: 'boolean' }, jit: { type: 'boolean' }, json: { type: 'boolean' }, ebpf: { type: 'boolean' },
   });
   if (values.help) { process.stdout.write(RUN_HELP + '\n'); return 0; }
   if (positionals.length !== 1) throw new InputError(`run takes one FILE\n${RUN_HELP}`);
   if (values.jit) throw new InputError('JIT not built yet');
   const file = positionals[0];
-  if (isCbpfFile(file)) return runClassic(file, values);
+  if (isCbpfFile(file) && !values.ebpf) return runClassic(file, values);
   const warnings: Diagnostic[] = [];
   const { obj, ref, progType } = resolveProgram(file, values, warnings);
   const input = readInput(values);
@@ -126,7 +128,15 @@ export function runCommand(argv: string[]): number {
   }
   const budget = positiveInt(values, 'budget', DEFAULT_BUDGET);
   const repeat = positiveInt(values, 'repeat', 1);
-  if (values.verify) warnings.push({ code: 'verify', severity: 'warning', message: '--verify: the verifier is not built yet (issue #4); running unverified' });
+  if (values.verify && progType !== 'raw') {
+    const verdict = verifyObjectProgram(obj, ref, { progType, attachType: sectionProgType(ref.section)?.expectedAttachType });
+    if (!verdict.accepted) {
+      const { program } = linkProgram(obj, ref);
+      printDiagnostics(file, verdict.diagnostics.map((d) => ({ ...d, span: d.insnIdx !== undefined ? program.lines[d.insnIdx] : d.span })));
+      process.stderr.write(`${file}: rejected by the verifier (${progType}); not run\n`);
+      return 1;
+    }
+  }
 
   const maps = mapsForObject(obj, env);
   if (hasErrors(maps.diagnostics)) throw new InputError(`${file}: ${maps.diagnostics[0].message}`);

@@ -11,8 +11,10 @@ import { verifyProgram, VerifyResult } from '../../core/verifier';
 import { kernelAvailable, kernelLogMessage, loadObjectProgram } from '../../core/kernel';
 import { parse } from '../args';
 import { InputError, loadOrFail } from '../load';
-import { isCbpfFile, loadCbpf } from '../cbpf';
-import { formatDiagnostic } from '../report';
+import { isCbpfFile, loadCbpf, translateLoaded } from '../cbpf';
+import { formatDiagnostic, printDiagnostics } from '../report';
+import { Diagnostic } from '../../core/diag';
+import { SourcePos } from '../../core/object';
 
 export const VERIFY_HELP = `usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--kernel] [--counterexample] [--json]
 
@@ -45,19 +47,34 @@ export function verifyCommand(argv: string[]): number {
   if (values.counterexample) throw new InputError('--counterexample is not built yet (issue #11)');
   const file = positionals[0];
   const json = !!values.json;
+  let object: BpfObject;
+  let text: string | undefined;
   if (isCbpfFile(file)) {
-    // Classic BPF: the kernel's classic checker. Our eBPF verifier on the translation comes with issue #5.
-    const { insns, refused } = loadCbpf(file);
-    if (json) process.stdout.write(JSON.stringify({ accepted: !refused, diagnostics: [], stats: { processedInsns: insns.length, states: 0, ms: 0 } }) + '\n');
-    else process.stdout.write(`${file}: ${refused ? 'refused' : 'accepted'} by the classic checker (${insns.length} instructions)\n`);
-    return refused ? 1 : 0;
+    // Classic BPF: the kernel's classic checker, then our verifier on the eBPF translation.
+    const classic = loadCbpf(file, { quiet: json });
+    const translated = classic.refused ? undefined : translateLoaded(classic);
+    if (!translated?.object) {
+      const why = classic.refused ? classic.checked : translated!.translation.diagnostics;
+      if (json) {
+        const diagnostics = why.map((d) => diagnosticJson(d, d.span, { insn: d.insnIdx ?? null }));
+        process.stdout.write(JSON.stringify({ accepted: false, diagnostics, stats: { processedInsns: 0, states: 0, ms: 0 } }) + '\n');
+      } else {
+        if (!classic.refused) printDiagnostics(file, why, classic.text);
+        process.stdout.write(`${file}: ${classic.refused ? 'refused by the classic checker' : 'accepted by the classic checker, but cannot be translated to eBPF'}\n`);
+      }
+      return 1;
+    }
+    if (!json) process.stdout.write(`${file}: accepted by the classic checker (${classic.insns.length} instructions); its eBPF translation (${translated.translation.insns.length} instructions):\n`);
+    object = translated.object;
+    text = classic.text;
+  } else {
+    if (json) {
+      // Bad input with --json is still one JSON object (DESIGN.md): the syntax errors, exit 2.
+      const bad = badInputJson(file);
+      if (bad) { process.stdout.write(JSON.stringify(bad) + '\n'); return 2; }
+    }
+    ({ object, text } = loadOrFail(file));
   }
-  if (json) {
-    // Bad input with --json is still one JSON object (DESIGN.md): the syntax errors, exit 2.
-    const bad = badInputJson(file);
-    if (bad) { process.stdout.write(JSON.stringify(bad) + '\n'); return 2; }
-  }
-  const { object, text } = loadOrFail(file);
   const refs = listPrograms(object).filter((p) => (!values.section || p.section === values.section) && (!values.program || p.name === values.program));
   if (refs.length === 0) throw new InputError(`${file}: no program matches (programs: ${listPrograms(object).map((p) => p.name).join(', ') || 'none'})`);
   const asked = values['prog-type'] as string | undefined;
@@ -79,14 +96,7 @@ export function verifyCommand(argv: string[]): number {
   if (json) {
     const diagnostics = checked.flatMap((c) => c.result.diagnostics.map((d) => {
       const pos = d.insnIdx !== undefined ? c.lines[d.insnIdx] : undefined;
-      return {
-        line: pos ? pos.line + 1 : d.insnIdx !== undefined ? d.insnIdx + 1 : null,
-        column: pos ? pos.col + 1 : 1,
-        ...(pos?.file ? { file: pos.file } : {}),
-        insn: d.insnIdx ?? null, section: c.ref.section, program: c.ref.name,
-        message: d.message, detail: d.detail ?? [], code: d.code, severity: d.severity,
-        ...(d.explain ? { explain: d.explain } : {}), ...(d.fix ? { fix: d.fix } : {}),
-      };
+      return diagnosticJson(d, pos, { insn: d.insnIdx ?? null, section: c.ref.section, program: c.ref.name });
     }));
     const stats = {
       processedInsns: checked.reduce((n, c) => n + c.result.stats.processedInsns, 0),
@@ -161,4 +171,16 @@ function kernelVerdict(obj: BpfObject, ref: ProgramRef, progType: string, attach
   } finally {
     loaded.close();
   }
+}
+
+/** One diagnostic in the shape of `verify --json` (DESIGN.md): 1-based line and column, the file when not the main one. */
+function diagnosticJson(d: Diagnostic, pos: SourcePos | undefined, where: { insn: number | null; section?: string; program?: string }) {
+  return {
+    line: pos ? pos.line + 1 : d.insnIdx !== undefined ? d.insnIdx + 1 : null,
+    column: pos ? pos.col + 1 : 1,
+    ...(pos?.file ? { file: pos.file } : {}),
+    ...where,
+    message: d.message, detail: d.detail ?? [], code: d.code, severity: d.severity,
+    ...(d.explain ? { explain: d.explain } : {}), ...(d.fix ? { fix: d.fix } : {}),
+  };
 }

@@ -173,10 +173,12 @@ function aluRows(): Row[] {
   return rows;
 }
 
-const JUMP_OPS: ReadonlyArray<{ op: string; bits: number; doc: string }> = [
-  { op: 'jeq', bits: 0x10, doc: 'A == {src}' },
-  { op: 'jgt', bits: 0x20, doc: 'A > {src}, unsigned' },
-  { op: 'jge', bits: 0x30, doc: 'A >= {src}, unsigned' },
+// `inverse`: bpf_asm's one-label spellings of the opposite test (jne #k, L is jeq #k with
+// the true branch falling through and L as jf), as tools/bpf/bpf_exp.y reads them.
+const JUMP_OPS: ReadonlyArray<{ op: string; bits: number; doc: string; inverse?: string[] }> = [
+  { op: 'jeq', bits: 0x10, doc: 'A == {src}', inverse: ['jneq', 'jne'] },
+  { op: 'jgt', bits: 0x20, doc: 'A > {src}, unsigned', inverse: ['jle'] },
+  { op: 'jge', bits: 0x30, doc: 'A >= {src}, unsigned', inverse: ['jlt'] },
   { op: 'jset', bits: 0x40, doc: 'A & {src} != 0' },
 ];
 
@@ -186,14 +188,16 @@ function jumpRows(): Row[] {
     tcpdump: 'ja {target}', doc: 'Jump forward k instructions (to the label)',
   }];
   for (const j of JUMP_OPS) {
+    const inv = j.inverse ?? [];
     rows.push({
       id: `${j.op}_k`, code: BPF_JMP | j.bits | BPF_K, kind: 'jcond_k', op: j.op,
-      asm: `${j.op} #{kx}, {jt}, {jf}`, tcpdump: `${j.op} #{kx} jt {jt} jf {jf}`,
+      asm: `${j.op} #{kx}, {jt}, {jf}`, asmAlt: inv.map((n) => `${n} #{kx}, {jf}`), tcpdump: `${j.op} #{kx} jt {jt} jf {jf}`,
       doc: `Go to jt when ${j.doc.replace('{src}', 'k')}, else to jf (both forward)`,
     });
     rows.push({
       id: `${j.op}_x`, code: BPF_JMP | j.bits | BPF_X, kind: 'jcond_x', op: j.op,
-      asm: `${j.op} x, {jt}, {jf}`, asmAlt: [`${j.op} %x, {jt}, {jf}`], tcpdump: `${j.op} x jt {jt} jf {jf}`,
+      asm: `${j.op} x, {jt}, {jf}`, asmAlt: [`${j.op} %x, {jt}, {jf}`, ...inv.flatMap((n) => [`${n} x, {jf}`, `${n} %x, {jf}`])],
+      tcpdump: `${j.op} x jt {jt} jf {jf}`,
       doc: `Go to jt when ${j.doc.replace('{src}', 'X')}, else to jf (both forward)`,
     });
   }

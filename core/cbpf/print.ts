@@ -5,6 +5,9 @@
  */
 
 import { CInsn, CbpfOpcodeSpec, lookupCbpfRow } from './opcodes';
+import { CbpfTranslation } from './translate';
+import { printInsn } from '../asm/print';
+import { Dialect } from '../asm/match';
 
 function hex(k: number): string {
   return `0x${(k >>> 0).toString(16)}`;
@@ -78,4 +81,20 @@ export function printTcpdumpDd(insns: readonly CInsn[]): string {
 /** tcpdump -ddd text: the count, then code jt jf k in decimal. */
 export function printTcpdumpDdd(insns: readonly CInsn[]): string {
   return [String(insns.length), ...insns.map((i) => `${i.code} ${i.jt} ${i.jf} ${i.k >>> 0}`)].join('\n') + '\n';
+}
+
+/**
+ * The eBPF translation listed under the classic instructions it came from:
+ * `; (003) jeq #0x800, L4, L9` then the eBPF instructions, numbered, in `dialect`.
+ */
+export function printTranslation(classic: readonly CInsn[], t: CbpfTranslation, dialect: Dialect): string {
+  const out: string[] = [];
+  const width = String(Math.max(t.insns.length - 1, 0)).length;
+  t.insns.forEach((_, pc) => {
+    const c = t.origin[pc];
+    if (pc === 0) out.push('; prologue: A = X = 0, r6 = the skb');
+    if (t.start[c] === pc) out.push(`; (${String(c).padStart(3, '0')}) ${asmInsn(classic[c], c)}`);
+    out.push(`${String(pc).padStart(width)}:\t${printInsn(t.insns, pc, { dialect })}`);
+  });
+  return out.join('\n') + '\n';
 }

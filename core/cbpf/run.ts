@@ -14,6 +14,7 @@
 import {
   BPF_MEMWORDS, CInsn, SKF_AD, SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF, lookupCbpfRow,
 } from './opcodes';
+import { ETH_HLEN } from '../net';
 
 export interface CbpfContext {
   /** Length on the wire (ld #len); the captured length when not given. */
@@ -58,7 +59,6 @@ export interface CbpfMachine {
 }
 
 // Ethernet header length: the network header for SKF_NET_OFF loads.
-const ETH_HLEN = 14;
 const NLA_HDRLEN = 4;
 
 export function createCbpfMachine(insns: readonly CInsn[], packet: Uint8Array, ctx: CbpfContext = {}): CbpfMachine {

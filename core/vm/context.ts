@@ -17,6 +17,7 @@ import { Diagnostic, error } from '../diag';
 import { CtxStruct, ctxFieldAt, ctxStruct } from '../progtypes/contexts';
 import { Memory, Region } from './memory';
 import { PacketState } from './host';
+import { ETH_HLEN } from '../net';
 
 export interface ContextInput {
   packet?: Uint8Array;
@@ -30,8 +31,6 @@ export interface PreparedContext {
   r1: { lo: number; hi: number };
   ctx?: Region;
   packet?: PacketState;
-  /** skb programs: LD_ABS/LD_IND read from here. */
-  legacyLoads?: { region: Region; dataOff: number; dataEnd: () => number };
   /** The packet after the run, as BPF_PROG_TEST_RUN returns it in data_out. */
   packetOut(): Uint8Array | undefined;
 }
@@ -55,7 +54,6 @@ const RUN_KINDS: Record<string, { ctx?: string; packet?: 'xdp' | 'l2' | 'l3' }> 
 export const XDP_PACKET_HEADROOM = 256;
 const SKB_HEADROOM = 64; // NET_SKB_PAD on x86-64
 const TAILROOM = 256;
-const ETH_HLEN = 14;
 const LOOPBACK_IFINDEX = 1;
 
 export function runKindKnown(progType: string): boolean {
@@ -90,7 +88,10 @@ export function prepareContext(progType: string, memory: Memory, input: ContextI
   const region = memory.add('packet', 'packet', buf, true);
   // socket_filter and cgroup_skb start at the network header (DESIGN.md, The VM).
   const pull = kind.packet === 'l3' ? Math.min(ETH_HLEN, pkt.length) : 0;
-  const state: PacketState = { region, meta: headroom + pull, data: headroom + pull, end: headroom + pkt.length, headroomMin: 0 };
+  const state: PacketState = {
+    region, meta: headroom + pull, data: headroom + pull, end: headroom + pkt.length, headroomMin: 0,
+    mac: kind.packet === 'xdp' ? undefined : headroom,
+  };
   region.lowOff = state.meta;
   region.highOff = state.end;
   const ctx = memory.add(`ctx (${st.name})`, 'ctx', ctxBytes, false);
@@ -107,11 +108,12 @@ export function prepareContext(progType: string, memory: Memory, input: ContextI
     view.setUint32(12, LOOPBACK_IFINDEX, true);
   } else {
     // What bpf_prog_test_run_skb() leaves in the skb (net/bpf/test_run.c, convert___skb_to_skb).
-    const ethType = pkt.length >= ETH_HLEN ? (pkt[12] << 8) | pkt[13] : 0;
+    const skb = testRunSkb(pkt);
+    const ethType = skb.protocol;
     view.setUint32(0, pkt.length - pull, true); // len
-    view.setUint32(4, packetType(pkt), true); // pkt_type, from eth_type_trans()
+    view.setUint32(4, skb.pktType, true);
     view.setUint32(16, ((ethType & 0xff) << 8) | (ethType >> 8), true); // protocol, __be16 in a u32
-    view.setUint32(40, LOOPBACK_IFINDEX, true); // ifindex: the loopback device
+    view.setUint32(40, skb.ifindex, true);
     view.setUint32(160, pkt.length, true); // wire_len
     view.setUint32(164, 1, true); // gso_segs
     if (ethType === 0x0800 && pkt.length >= ETH_HLEN + 20) {
@@ -126,7 +128,6 @@ export function prepareContext(progType: string, memory: Memory, input: ContextI
     r1: Memory.address(ctx, 0),
     ctx,
     packet: state,
-    legacyLoads: kind.packet === 'xdp' ? undefined : { region, dataOff: state.data, dataEnd: () => state.end },
     packetOut: () => {
       const out = buf.slice(state.data - pull, state.end);
       out.fill(0, 0, pull); // the kernel pushes the pulled Ethernet header back as zeros
@@ -154,10 +155,21 @@ function testRunRefuses(kind: 'xdp' | 'l2' | 'l3', pkt: Uint8Array): string | un
 
 const SKB_MAX_PACKET = 3712;
 
-/** eth_type_trans()'s pkt_type for a frame arriving on the loopback device (address 00:00:00:00:00:00). */
+/**
+ * What bpf_prog_test_run_skb() sets in the skb of a frame: the EtherType as skb->protocol
+ * (host order here), eth_type_trans()'s pkt_type, and the loopback device's ifindex.
+ */
+export function testRunSkb(pkt: Uint8Array): { protocol: number; pktType: number; ifindex: number } {
+  return { protocol: pkt.length >= ETH_HLEN ? (pkt[12] << 8) | pkt[13] : 0, pktType: packetType(pkt), ifindex: LOOPBACK_IFINDEX };
+}
+
+/**
+ * eth_type_trans()'s pkt_type for a frame arriving on the loopback device, whose address and
+ * broadcast address are both 00:00:00:00:00:00: so ff:ff:ff:ff:ff:ff is PACKET_MULTICAST too.
+ */
 function packetType(pkt: Uint8Array): number {
   if (pkt.length < 6) return 0;
-  if (pkt[0] & 1) return pkt.subarray(0, 6).every((b) => b === 0xff) ? 1 : 2; // PACKET_BROADCAST / MULTICAST
+  if (pkt[0] & 1) return 2; // PACKET_MULTICAST
   return pkt.subarray(0, 6).every((b) => b === 0) ? 0 : 3; // PACKET_HOST / PACKET_OTHERHOST
 }
 

@@ -53,6 +53,8 @@ export interface PacketState {
   end: number;
   /** Room the buffer has before and after (xdp_adjust_head/tail, skb changes). */
   headroomMin: number;
+  /** skb programs: where the Ethernet (mac) header starts, for legacy loads at SKF_LL_OFF and SKF_NET_OFF. */
+  mac?: number;
 }
 
 export interface RunEvent {

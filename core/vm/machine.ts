@@ -17,6 +17,8 @@ import { LinkedProgram } from '../link';
 import * as I from './int64';
 import { Memory, MemFault, Region } from './memory';
 import { Host } from './host';
+import { ETH_HLEN } from '../net';
+import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../cbpf/opcodes';
 
 export const MAX_CALL_DEPTH = 8; // the kernel's MAX_CALL_FRAMES
 export const STACK_SIZE = 512; // MAX_BPF_STACK
@@ -489,15 +491,25 @@ export class Machine {
     return undefined;
   }
 
-  /** LD_ABS / LD_IND: r0 = the big-endian value at skb->data + imm (+ src). */
+  /**
+   * LD_ABS / LD_IND: r0 = the big-endian value at skb->data + imm (+ src). Negative offsets
+   * reach the headers as classic BPF's do (bpf_internal_load_pointer_neg_helper):
+   * SKF_NET_OFF + n is byte n of the network header, SKF_LL_OFF + n byte n of the mac header.
+   */
   private ldPacket(op: number, s: number, imm: number, pc: number): Stop | undefined {
     const size = SIZE[op & 0x18];
     const pkt = this.host?.packet;
     if (!pkt) return this.faultAt(pc, 'legacy packet load in a program without a packet');
     const rel = ((op & 0xe0) === 0x40 ? (this.lo[s] + imm) | 0 : imm);
-    const o = pkt.data + rel;
+    let o = pkt.data + rel;
+    if (rel < 0) {
+      const mac = pkt.mac ?? NaN;
+      if (rel >= SKF_NET_OFF && rel < SKF_AD_OFF) o = mac + ETH_HLEN + (rel - SKF_NET_OFF);
+      else if (rel >= SKF_LL_OFF && rel < SKF_NET_OFF) o = mac + (rel - SKF_LL_OFF);
+      else o = NaN;
+    }
     // The kernel ends the program with r0 = 0 when a legacy load falls outside the packet.
-    if (rel < 0 || o + size > pkt.end) { this.lo[0] = 0; this.hi[0] = 0; return { reason: 'exit', pc }; }
+    if (!(o >= 0 && o + size <= pkt.end)) { this.lo[0] = 0; this.hi[0] = 0; return { reason: 'exit', pc }; }
     const v = pkt.region.view;
     this.lo[0] = size === 1 ? v.getUint8(o) : size === 2 ? v.getUint16(o, false) : v.getInt32(o, false);
     this.hi[0] = 0;

@@ -29,8 +29,8 @@ import {
   EACCES, EFAULT, EINVAL, L3_PACKET_TYPES, argBytes, argS32, argU32, ctxView, errno, fault, hostOf, isFault, packetOf,
   syncWindow,
 } from './common';
+import { ETH_HLEN } from '../../net';
 
-const ETH_HLEN = 14;
 const INT_MAX = 0x7fffffff;
 /** sizeof(struct xdp_frame) on x86-64 in 6.18. */
 const XDP_FRAME_SIZE = 40;

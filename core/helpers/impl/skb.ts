@@ -26,12 +26,12 @@
 import type { HelperImpl, Machine } from '../../vm/machine';
 import type { Host, PacketState } from '../../vm/host';
 import { ENOMEM, L3_PACKET_TYPES, ctxView, errno, fault, hostOf, isFault, packetOf, syncWindow } from './common';
+import { ETH_ALEN, ETH_HLEN, VLAN_HLEN } from '../../net';
 
 // __sk_buff offsets.
 const SKB_LEN = 0, SKB_PROTOCOL = 16, SKB_VLAN_PRESENT = 20, SKB_VLAN_TCI = 24, SKB_VLAN_PROTO = 28, SKB_HASH = 68;
 const ETH_P_8021Q = 0x8100, ETH_P_8021AD = 0x88a8, ETH_P_802_3 = 0x0001, ETH_P_802_2 = 0x0004;
 const ETH_P_802_3_MIN = 0x600;
-const ETH_ALEN = 6, ETH_HLEN = 14, VLAN_HLEN = 4;
 /** The cookie of the socket BPF_PROG_TEST_RUN attaches to its skb. */
 const TEST_RUN_SOCKET_COOKIE = 0x1001n;
 
