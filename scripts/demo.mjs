@@ -1,5 +1,5 @@
 // `npm start`: the main job on the bundled examples — assemble, disassemble, verify and run
-// each assembly example, and (when clang-19 is installed) build each C example, disassemble,
+// each assembly example, verify and run the classic BPF examples, and (when clang-19 is installed) build each C example, disassemble,
 // verify and run it. Runs use one sample frame: Ethernet, IPv4, UDP to port 53.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -23,6 +23,13 @@ for (const f of readdirSync('examples').filter((n) => n.endsWith('.bpf.s')).sort
   failed += cli('asm', path) ? 1 : 0;
   console.log(`==> ebpf-workbench disasm ${path}`);
   failed += cli('disasm', path) ? 1 : 0;
+  verifyAndRun(path);
+}
+
+for (const f of readdirSync('examples').filter((n) => n.endsWith('.cbpf')).sort()) {
+  const path = join('examples', f);
+  console.log(`\n==> ebpf-workbench disasm ${path} --syntax llvm   (classic BPF and its eBPF translation)`);
+  failed += cli('disasm', path, '--syntax', 'llvm') ? 1 : 0;
   verifyAndRun(path);
 }
 

@@ -1,4 +1,4 @@
-/** Classic BPF files in the CLI: asm checks, disasm prints both syntaxes, verify runs the classic checker, run filters packets. */
+/** Classic BPF files in the CLI: asm checks, disasm prints both syntaxes and the translation, verify runs the classic checker and our verifier on the translation, run filters packets. */
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -58,5 +58,37 @@ test('tcpdump -d output reads back and prints as tcpdump prints it', { skip: mis
     const f = join(dir, 'f.cbpf');
     writeFileSync(f, d.stdout);
     assert.equal(cli('disasm', f, '--syntax', 'tcpdump').stdout, d.stdout);
+  });
+});
+
+test('verify checks the eBPF translation too, on the classic lines; disasm lists it; run --ebpf runs it', () => {
+  withDir((dir) => {
+    const f = join(dir, 'f.cbpf');
+    writeFileSync(f, IPV4_ONLY);
+    const v = cli('verify', f);
+    assert.equal(v.status, 0, v.stdout + v.stderr);
+    assert.match(v.stdout, /accepted by the classic checker \(4 instructions\); its eBPF translation \(9 instructions\)/);
+    assert.match(v.stdout, /tc\/cbpf_filter: accepted \(sched_cls\)/);
+    assert.equal(cli('disasm', f, '--syntax', 'llvm').stdout, [
+      '; prologue: A = X = 0, r6 = the skb', '0:\tw0 = 0x0', '1:\tw7 = 0x0', '2:\tr6 = r1',
+      '; (000) ldh [12]', '3:\tr0 = *(u16 *)skb[0xc]',
+      '; (001) jeq #0x800, L2, L3', '4:\tif w0 != 0x800 goto +0x2',
+      '; (002) ret #65535', '5:\tw0 = 0xffff', '6:\texit',
+      '; (003) ret #0', '7:\tw0 = 0x0', '8:\texit', ''].join('\n'));
+    const ebpf = JSON.parse(cli('run', f, '--ebpf', '--packet', IPV4.toString('hex'), '--json').stdout);
+    assert.equal(ebpf.retval, 0xffff);
+    // An ancillary load with no loadable equivalent: refused on its line by verify, still run by the interpreter.
+    writeFileSync(f, 'ld #hatype\nret a\n');
+    const h = cli('verify', f, '--json');
+    assert.equal(h.status, 1);
+    const j = JSON.parse(h.stdout);
+    assert.equal(j.accepted, false);
+    assert.deepEqual(j.diagnostics.map((d: { line: number; code: string }) => [d.line, d.code]), [[1, 'cbpf-translate']]);
+    assert.match(j.diagnostics[0].message, /ld #hatype has no equivalent/);
+    assert.match(cli('run', f, '--packet', IPV4.toString('hex')).stdout, /accept \(keep 1 bytes\)/);
+    // A classic refusal is JSON too, with its line.
+    writeFileSync(f, 'ld #1\nld M[3]\nret a\n');
+    const m = JSON.parse(cli('verify', f, '--json').stdout);
+    assert.deepEqual(m.diagnostics.map((d: { line: number; code: string }) => [d.line, d.code]), [[2, 'cbpf-check']]);
   });
 });
