@@ -1,5 +1,6 @@
-// Bundles the four entry points with esbuild: the CLI, the language server, the debug
-// adapter and the VS Code extension. `vscode` is provided by the editor at run time.
+// Bundles the entry points with esbuild: the CLI, the language server (and its
+// analysis worker), the debug adapter and the VS Code extension.
+// `vscode` is provided by the editor at run time.
 import { build } from 'esbuild';
 
 // koffi ships a native module that must be loaded from node_modules, not bundled.
@@ -8,6 +9,7 @@ const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs'
 await Promise.all([
   build({ ...common, entryPoints: ['cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
   build({ ...common, entryPoints: ['server/main.ts'], outfile: 'dist/server.js' }),
+  build({ ...common, entryPoints: ['server/worker.ts'], outfile: 'dist/serverWorker.js' }),
   build({ ...common, entryPoints: ['debug-adapter/main.ts'], outfile: 'dist/debugAdapter.js' }),
   build({ ...common, entryPoints: ['client/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
 ]);

@@ -1,34 +1,159 @@
 /**
- * The language server (LSP over stdio or Node IPC). This first cut publishes the
- * assembler's and the verifier's diagnostics on open and change; hover, completion and the
- * rest arrive with issue #6. It never crashes on a document: core returns diagnostics, it
- * does not throw.
+ * The language server (LSP over stdio or Node IPC). This thread owns the connection and the
+ * documents; the analysis worker (server/worker.ts) owns the analyses and answers every
+ * feature from them. Diagnostics go out after a short debounce; an edit cancels any older
+ * analysis of its document. No document or request can stop the server: each handler
+ * catches, logs and answers empty, and a dead worker is restarted.
  */
 
-import { createConnection, ProposedFeatures, TextDocuments, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  createConnection, DidChangeConfigurationNotification, ErrorCodes, InitializeResult, ProposedFeatures, ResponseError, TextDocuments,
+} from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { analyzeDocument } from './analyze';
-import { toLspDiagnostic } from './convert';
+import { Language } from '../core/ide/analysis';
+import { Analyzer } from './analyzer';
+import { DEFAULT_SETTINGS, ServerSettings } from './protocol';
+import { DOCUMENT_METHODS, SERVER_CAPABILITIES } from './capabilities';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 
-connection.onInitialize(() => ({
-  capabilities: { textDocumentSync: TextDocumentSyncKind.Incremental },
-  serverInfo: { name: 'ebpf-workbench' },
-}));
+/** Debounce before analysing an edit: short enough that a 1,000-line file's diagnostics arrive within 50 ms. */
+const DEBOUNCE_MS = 15;
+const timers = new Map<string, NodeJS.Timeout>();
+let settings: ServerSettings = DEFAULT_SETTINGS;
+let hasConfiguration = false;
+let relatedInformation = false;
+
+const analyzer = new Analyzer(join(__dirname, 'serverWorker.js'), {
+  diagnostics: (uri, version, diagnostics) => {
+    const doc = documents.get(uri);
+    // A stale result (the document moved on) is dropped; disassembly documents have no editor version.
+    if (doc && doc.version !== version) return;
+    void connection.sendDiagnostics({ uri, version: doc ? version : undefined, diagnostics: diagnostics as never[] });
+  },
+  log: (message) => connection.console.error(message),
+});
+
+function languageOf(doc: TextDocument): Language {
+  const uri = doc.uri.toLowerCase();
+  return doc.languageId === 'cbpf' || uri.endsWith('.cbpf') || uri.endsWith('.bpf_asm') ? 'cbpf' : 'ebpf';
+}
+
+const isDisassembly = (uri: string) => uri.startsWith('ebpf-disasm:');
+
+function schedule(doc: TextDocument): void {
+  clearTimeout(timers.get(doc.uri));
+  timers.set(doc.uri, setTimeout(() => {
+    timers.delete(doc.uri);
+    analyzer.analyze(doc.uri, doc.version);
+  }, DEBOUNCE_MS));
+}
+
+connection.onInitialize((params): InitializeResult => {
+  const caps = params.capabilities;
+  hasConfiguration = !!caps.workspace?.configuration;
+  relatedInformation = !!caps.textDocument?.publishDiagnostics?.relatedInformation;
+  analyzer.configure(settings, relatedInformation);
+  return { capabilities: SERVER_CAPABILITIES, serverInfo: { name: 'ebpf-workbench' } };
+});
+
+connection.onInitialized(() => {
+  if (hasConfiguration) void connection.client.register(DidChangeConfigurationNotification.type, { section: 'ebpf' });
+  void refreshSettings();
+});
+
+connection.onDidChangeConfiguration((change) => {
+  void refreshSettings((change.settings as { ebpf?: unknown } | undefined)?.ebpf);
+});
+
+/** Reads `ebpf.*` (workspace/configuration when the client has it), then re-analyses every document. */
+async function refreshSettings(pushed?: unknown): Promise<void> {
+  try {
+    const raw = hasConfiguration ? await connection.workspace.getConfiguration('ebpf') : pushed;
+    settings = readSettings(raw);
+  } catch (e) {
+    connection.console.error(`reading settings failed: ${(e as Error).message}`);
+  }
+  analyzer.configure(settings, relatedInformation);
+  for (const doc of documents.all()) if (!isDisassembly(doc.uri)) schedule(doc);
+  void connection.languages.inlayHint.refresh().catch(() => undefined);
+}
+
+function readSettings(raw: unknown): ServerSettings {
+  const r = (raw ?? {}) as Record<string, unknown>;
+  const fmt = (r.format ?? {}) as Record<string, unknown>;
+  const pick = <T>(v: unknown, ok: (x: unknown) => boolean, dflt: T): T => (ok(v) ? (v as T) : dflt);
+  const dialect = (x: unknown) => x === 'llvm' || x === 'ubpf';
+  return {
+    defaultProgramType: pick(r.defaultProgramType, (x) => typeof x === 'string' && x !== '', DEFAULT_SETTINGS.defaultProgramType),
+    disassemblyDialect: pick(r.disassemblyDialect, dialect, DEFAULT_SETTINGS.disassemblyDialect),
+    format: {
+      dialect: pick(fmt.dialect, (x) => x === 'keep' || dialect(x), DEFAULT_SETTINGS.format.dialect),
+      commentColumn: pick(fmt.commentColumn, (x) => Number.isInteger(x) && (x as number) >= 0 && (x as number) <= 200, DEFAULT_SETTINGS.format.commentColumn),
+    },
+    inlayHints: pick(r.inlayHints, (x) => typeof x === 'boolean', DEFAULT_SETTINGS.inlayHints),
+    kernelCrossCheck: pick(r.kernelCrossCheck, (x) => typeof x === 'boolean', DEFAULT_SETTINGS.kernelCrossCheck),
+  };
+}
+
+documents.onDidOpen(({ document }) => {
+  if (isDisassembly(document.uri)) return;
+  analyzer.open(document.uri, document.version, document.getText(), languageOf(document));
+  schedule(document);
+});
 
 documents.onDidChangeContent(({ document }) => {
+  if (isDisassembly(document.uri)) return;
+  analyzer.change(document.uri, document.version, document.getText());
+  schedule(document);
+});
+
+documents.onDidClose(({ document }) => {
+  clearTimeout(timers.get(document.uri));
+  timers.delete(document.uri);
+  analyzer.close(document.uri);
+  void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
+});
+
+/** Forwards a request to the worker; a failure answers empty (or the refusal, for rename). */
+function forward(method: string, uriOf: (p: never) => string | undefined = (p: { textDocument?: { uri: string } }) => p.textDocument?.uri) {
+  connection.onRequest(method, async (params: never, token) => {
+    try {
+      const result = await analyzer.request(method, uriOf(params), params);
+      return token.isCancellationRequested ? null : result;
+    } catch (e) {
+      return new ResponseError(ErrorCodes.InvalidRequest, (e as Error).message);
+    }
+  });
+}
+
+for (const method of DOCUMENT_METHODS) forward(method);
+forward('workspace/symbol', () => undefined);
+forward('completionItem/resolve', (p: { data?: { uri?: string } }) => p.data?.uri);
+
+/**
+ * `ebpf/disassemble {uri}`: an object file (`.o`, `.bin`) as a read-only disassembly document.
+ * Returns its text and the `ebpf-disasm:` URI on which its diagnostics are published (and
+ * which then answers hover and the rest like any document).
+ */
+connection.onRequest('ebpf/disassemble', async (params: { uri: string }) => {
   try {
-    if (document.languageId === 'cbpf') return;
-    const diagnostics = analyzeDocument(document.getText());
-    void connection.sendDiagnostics({ uri: document.uri, version: document.version, diagnostics: diagnostics.map(toLspDiagnostic) });
+    const path = fileURLToPath(params.uri);
+    const disasmUri = `ebpf-disasm:${path}`;
+    analyzer.openObject(disasmUri, basename(path), new Uint8Array(readFileSync(path)));
+    const result = (await analyzer.request('ebpf/disassembly', disasmUri, {})) as { text: string } | null;
+    return result ? { uri: disasmUri, text: result.text } : null;
   } catch (e) {
-    connection.console.error(`diagnostics failed for ${document.uri}: ${(e as Error).stack}`);
+    return new ResponseError(ErrorCodes.InvalidParams, `cannot disassemble ${params.uri}: ${(e as Error).message}`);
   }
 });
 
-documents.onDidClose(({ document }) => void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] }));
+connection.onShutdown(async () => { await analyzer.stop(); });
+process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e.stack ?? e}`));
 
 documents.listen(connection);
 connection.listen();

@@ -79,7 +79,8 @@ export function lex(text: string, opts: LexOptions = {}): Statement[] {
       }
       const c = src[i];
       if (c === ' ' || c === '\t' || c === '\f' || c === '\v') { i++; continue; }
-      if (c === '#' || (c === '/' && src[i + 1] === '/')) break;
+      // In classic BPF `#` marks an immediate (`jeq #0x800, L1`); comments start with `;`.
+      if ((c === '#' && opts.flavour !== 'cbpf') || (c === '/' && src[i + 1] === '/')) break;
       if (c === '/' && src[i + 1] === '*') { inBlockComment = true; i += 2; continue; }
       if (c === ';') {
         if (opts.flavour === 'cbpf') break;

@@ -8,7 +8,7 @@ import { BpfObject } from '../object';
 import { linkProgram, ProgramRef } from '../link';
 import { verifyProgram, VerifyResult } from './verify';
 
-export { verifyProgram, VerifyResult, VerifyOptions, COMPLEXITY_LIMIT } from './verify';
+export { verifyProgram, VerifyResult, VerifyOptions, RegStrings, COMPLEXITY_LIMIT } from './verify';
 
 /** Links one program of an object (its subprograms appended, as libbpf does) and verifies it. */
 export function verifyObjectProgram(obj: BpfObject, ref: ProgramRef, opts: { progType: string; attachType?: string; license?: string }): VerifyResult {

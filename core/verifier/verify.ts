@@ -16,7 +16,7 @@ import { LinkedProgram } from '../link';
 import { MapDef } from '../object';
 import { checkCfg } from './cfg';
 import { VerifyError, Ctx, stepInsn } from './step';
-import { cloneState, newFrame, NOT_INIT, ptrReg, Reg, regString, VState } from './state';
+import { cloneState, curFrame, newFrame, NOT_INIT, ptrReg, Reg, regString, VState } from './state';
 import { Scalar } from './scalar';
 import { tnumUnion } from './tnum';
 import { statesCovered } from './prune';
@@ -36,7 +36,12 @@ export interface VerifyOptions {
   attachType?: string;
   license?: string;
   maps?: readonly MapDef[];
+  /** Asked every few thousand instructions; true stops the walk with `cancelled` (an editor's newer edit). */
+  isCancelled?: () => boolean;
 }
+
+/** Each register (R0..R10) in the kernel's notation, or undefined when it is not readable. */
+export type RegStrings = (string | undefined)[];
 
 export interface VerifyResult {
   accepted: boolean;
@@ -48,8 +53,13 @@ export interface VerifyResult {
   /** The branch decisions on the path that reached the error. */
   path: { insnIdx: number; taken: boolean }[];
   stats: { processedInsns: number; states: number };
-  /** A printed state per instruction (the first path to reach it), for hover. */
+  /** The registers before each instruction, joined over every path that reached it, printed as one line. */
   insnStates: (string | undefined)[];
+  /** The same per register, before and after each instruction (after: joined over the paths that went on). */
+  regsBefore: (RegStrings | undefined)[];
+  regsAfter: (RegStrings | undefined)[];
+  /** Set when isCancelled stopped the walk: the verdict is unknown. */
+  cancelled?: boolean;
   diagnostics: Diagnostic[];
 }
 
@@ -91,9 +101,13 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   let processed = 0;
   let states = 0;
   const joined: (Reg[] | undefined)[] = new Array(insns.length);
+  const joinedAfter: (Reg[] | undefined)[] = new Array(insns.length);
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
     joined.forEach((regs, k) => { if (regs) insnStates[k] = regsString(regs); });
-    const r: VerifyResult = { accepted, path: [], stats: { processedInsns: processed, states }, insnStates, diagnostics: [], ...extra };
+    const r: VerifyResult = {
+      accepted, path: [], stats: { processedInsns: processed, states }, insnStates,
+      regsBefore: joined.map(regStrings), regsAfter: joinedAfter.map(regStrings), diagnostics: [], ...extra,
+    };
     if (!accepted && r.message) {
       // Our explanation, from the detail line when it says more (it carries offsets), else from the message.
       const why = (r.detail ?? []).map(explainMessage).find((e) => e) ?? explainMessage(r.message);
@@ -135,6 +149,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
     let parent = p.parent;
     let path = p.path;
     for (;;) {
+      if ((processed & 0xfff) === 0 && opts.isCancelled?.()) return result(false, { cancelled: true });
       if (++processed > COMPLEXITY_LIMIT) {
         return result(false, { message: `BPF program is too large. Processed ${processed} insn`, insnIdx: pc, path: pathArray(path) });
       }
@@ -176,7 +191,13 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
         return result(false, { message: `internal verifier error: ${(e as Error).message}`, insnIdx: pc, path: pathArray(path) });
       }
       if (out.kind === 'exit') break;
-      if (out.kind === 'next') { state = out.state; pc = out.pc; continue; }
+      if (out.kind === 'next') {
+        joinInto(joinedAfter, pc, curFrame(out.state).regs);
+        state = out.state; pc = out.pc;
+        continue;
+      }
+      joinInto(joinedAfter, pc, curFrame(out.fallthrough).regs);
+      joinInto(joinedAfter, pc, curFrame(out.taken).regs);
       // A branch the bounds do not decide: the fall-through goes on now, the jump waits.
       if (parent) parent.branches++;
       stack.push({ state: out.taken, pc: out.takenPc, path: { insnIdx: pc, taken: true, prev: path }, parent });
@@ -238,6 +259,10 @@ function joinScalar(a: Scalar, b: Scalar): Scalar {
 }
 
 /** `R1=ctx() R2=pkt(off=14,r=34) R10=fp0`: the readable registers in the kernel's notation. */
+function regStrings(regs: readonly Reg[] | undefined): RegStrings | undefined {
+  return regs?.map((r) => (r.kind === 'not_init' ? undefined : regString(r)));
+}
+
 function regsString(regs: readonly Reg[]): string {
   return regs.map((r, k) => (r.kind === 'not_init' ? '' : `R${k}=${regString(r)}`)).filter(Boolean).join(' ');
 }

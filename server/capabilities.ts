@@ -1,0 +1,30 @@
+/** What the server offers (InitializeResult.capabilities), and the requests it forwards to the analysis worker. */
+
+import { CodeActionKind, ServerCapabilities, TextDocumentSyncKind } from 'vscode-languageserver/node';
+
+export const SERVER_CAPABILITIES: ServerCapabilities = {
+  textDocumentSync: TextDocumentSyncKind.Incremental,
+  hoverProvider: true,
+  completionProvider: { triggerCharacters: [' ', '.', '(', ',', '#', '['], resolveProvider: true },
+  signatureHelpProvider: { triggerCharacters: [' ', ','] },
+  definitionProvider: true,
+  referencesProvider: true,
+  documentHighlightProvider: true,
+  renameProvider: { prepareProvider: true },
+  documentSymbolProvider: true,
+  workspaceSymbolProvider: true,
+  foldingRangeProvider: true,
+  inlayHintProvider: true,
+  codeLensProvider: { resolveProvider: false },
+  codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+  documentFormattingProvider: true,
+};
+
+/** Requests about one document (`params.textDocument.uri`), answered by the worker. */
+export const DOCUMENT_METHODS = [
+  'textDocument/hover', 'textDocument/completion', 'textDocument/signatureHelp',
+  'textDocument/definition', 'textDocument/references', 'textDocument/documentHighlight',
+  'textDocument/prepareRename', 'textDocument/rename', 'textDocument/documentSymbol',
+  'textDocument/semanticTokens/full', 'textDocument/foldingRange', 'textDocument/inlayHint',
+  'textDocument/codeLens', 'textDocument/codeAction', 'textDocument/formatting',
+];

@@ -1,0 +1,66 @@
+/**
+ * The language features, each a function from a document's analysis and the request's
+ * parameters to an LSP result. They run in the analysis worker; core/ide computes, this
+ * file only converts. A feature that throws answers empty (the worker catches and logs).
+ */
+
+import {
+  DocumentHighlightKind, Location, Position, SymbolInformation, WorkspaceEdit,
+} from 'vscode-languageserver';
+import { Analysis } from '../core/ide/analysis';
+import {
+  definitionAt, documentSymbols, highlightsAt, prepareRename, referencesAt, renameAt,
+} from '../core/ide/navigation';
+import { ServerSettings } from './protocol';
+import { symbolKind, toDocumentSymbol, toRange } from './convert';
+
+export interface FeatureContext {
+  uri: string;
+  settings: ServerSettings;
+  /** Every analysed document, for workspace-wide requests. */
+  all: () => Iterable<{ uri: string; analysis: Analysis }>;
+}
+
+interface PositionParams { position: Position }
+
+type Feature = (a: Analysis, params: never, ctx: FeatureContext) => unknown;
+
+const at = (p: PositionParams) => [p.position.line, p.position.character] as const;
+
+export const FEATURES: Record<string, Feature> = {
+  'textDocument/definition': (a, p: PositionParams, ctx): Location | null => {
+    const span = definitionAt(a, ...at(p));
+    return span ? { uri: ctx.uri, range: toRange(span) } : null;
+  },
+  'textDocument/references': (a, p: PositionParams & { context?: { includeDeclaration?: boolean } }, ctx): Location[] =>
+    referencesAt(a, ...at(p), p.context?.includeDeclaration ?? true).map((s) => ({ uri: ctx.uri, range: toRange(s) })),
+  'textDocument/documentHighlight': (a, p: PositionParams) =>
+    highlightsAt(a, ...at(p)).map((h) => ({ range: toRange(h.span), kind: h.definition ? DocumentHighlightKind.Write : DocumentHighlightKind.Read })),
+  'textDocument/prepareRename': (a, p: PositionParams) => {
+    const r = prepareRename(a, ...at(p));
+    if ('error' in r) throw new RequestError(r.error);
+    return { range: toRange(r.span), placeholder: r.name };
+  },
+  'textDocument/rename': (a, p: PositionParams & { newName: string }, ctx): WorkspaceEdit => {
+    const r = renameAt(a, ...at(p), p.newName);
+    if ('error' in r) throw new RequestError(r.error);
+    return { changes: { [ctx.uri]: r.spans.map((s) => ({ range: toRange(s), newText: p.newName })) } };
+  },
+  'textDocument/documentSymbol': (a) => documentSymbols(a).map((n) => toDocumentSymbol(n, a.lines)),
+};
+
+/** workspace/symbol: the names of every open document whose name contains the query. */
+export function workspaceSymbols(query: string, ctx: FeatureContext): SymbolInformation[] {
+  const q = query.toLowerCase();
+  const out: SymbolInformation[] = [];
+  for (const { uri, analysis } of ctx.all()) {
+    for (const d of analysis.symbols.defs) {
+      if (!d.name.toLowerCase().includes(q)) continue;
+      out.push({ name: d.name, kind: symbolKind(d.kind), location: { uri, range: toRange(d.span) } });
+    }
+  }
+  return out;
+}
+
+/** A refusal the client shows to the user (a rename to a taken name), not a server fault. */
+export class RequestError extends Error {}

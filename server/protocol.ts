@@ -1,0 +1,49 @@
+/**
+ * Messages between the language server's main thread (the LSP connection) and its analysis
+ * worker. The main thread owns the protocol and the documents' versions; the worker owns
+ * the analyses and answers every feature request from them, already in LSP shapes.
+ *
+ * Cancellation: the main thread writes each document's newest version into a shared
+ * Int32Array slot as soon as an edit arrives; the worker's verifier reads it every few
+ * thousand instructions and abandons an analysis that has become stale.
+ */
+
+import { Language } from '../core/ide/analysis';
+
+export interface ServerSettings {
+  defaultProgramType: string;
+  /** Dialect of `.o` disassembly documents and of instructions the server writes (fixes). */
+  disassemblyDialect: 'llvm' | 'ubpf';
+  format: { dialect: 'keep' | 'llvm' | 'ubpf'; commentColumn: number };
+  inlayHints: boolean;
+  /** Also load each program into the running kernel and report where its verdict differs. */
+  kernelCrossCheck: boolean;
+}
+
+export const DEFAULT_SETTINGS: ServerSettings = {
+  defaultProgramType: 'socket_filter',
+  disassemblyDialect: 'llvm',
+  format: { dialect: 'keep', commentColumn: 40 },
+  inlayHints: false,
+  kernelCrossCheck: false,
+};
+
+export type ToWorker =
+  | { kind: 'open'; uri: string; version: number; text: string; language: Language; slot: number }
+  /** A binary object shown as its disassembly (`ebpf/disassemble`): the worker reads no files, it gets the bytes. */
+  | { kind: 'openObject'; uri: string; fileName: string; bytes: Uint8Array; slot: number }
+  | { kind: 'change'; uri: string; version: number; text: string }
+  | { kind: 'close'; uri: string }
+  /** relatedInformation: whether the client shows a diagnostic's related locations (the verifier's path). */
+  | { kind: 'settings'; settings: ServerSettings; relatedInformation: boolean }
+  /** Analyse now (after the debounce) and post the diagnostics, unless a newer edit came first. */
+  | { kind: 'analyze'; uri: string; version: number }
+  | { kind: 'request'; id: number; method: string; uri?: string; params: unknown };
+
+export type FromWorker =
+  | { kind: 'diagnostics'; uri: string; version: number; diagnostics: unknown[]; ms: number }
+  | { kind: 'response'; id: number; result?: unknown; error?: string }
+  | { kind: 'log'; message: string };
+
+/** Slots in the shared version array; documents share one only beyond this many open at once. */
+export const VERSION_SLOTS = 4096;
