@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
+const DISASM_SCHEME = 'ebpf-disasm';
 
 export function activate(context: vscode.ExtensionContext): void {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
@@ -17,10 +18,27 @@ export function activate(context: vscode.ExtensionContext): void {
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: 'ebpf' }, { language: 'cbpf' }],
+    documentSelector: [{ language: 'ebpf' }, { language: 'cbpf' }, { scheme: DISASM_SCHEME }],
   };
-  client = new LanguageClient('ebpf', 'eBPF Workbench', serverOptions, clientOptions);
-  void client.start();
+  const languageClient = new LanguageClient('ebpf', 'eBPF Workbench', serverOptions, clientOptions);
+  client = languageClient;
+  void languageClient.start();
+
+  // Object files open as read-only disassembly, which the server writes (ebpf/disassemble) and checks.
+  context.subscriptions.push(
+    vscode.workspace.registerTextDocumentContentProvider(DISASM_SCHEME, {
+      provideTextDocumentContent: async (uri) => {
+        const r = await languageClient.sendRequest<{ text: string } | null>('ebpf/disassemble', { uri: vscode.Uri.file(uri.path).toString() });
+        return r?.text ?? `; cannot disassemble ${uri.path}`;
+      },
+    }),
+    vscode.commands.registerCommand('ebpf.openDisassembly', async (file?: vscode.Uri) => {
+      const target = file ?? (await vscode.window.showOpenDialog({ filters: { 'BPF objects': ['o', 'bin'] } }))?.[0];
+      if (!target) return;
+      const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: DISASM_SCHEME, path: target.fsPath }));
+      await vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(doc, 'ebpf'), { preview: false });
+    }),
+  );
 
   const adapter = context.asAbsolutePath(path.join('dist', 'debugAdapter.js'));
   context.subscriptions.push(
