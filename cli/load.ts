@@ -20,8 +20,7 @@ export function loadOrFail(file: string): LoadedFile & { text?: string } {
     throw new InputError(`${file}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const loaded = loadFile(file, bytes);
-  if (loaded.format === 'cbpf') throw new InputError(`${file}: classic BPF is read by asm, disasm, verify and run; not here yet (issue #5)`);
-  const text = loaded.format === 'asm' ? new TextDecoder().decode(bytes) : undefined;
+  const text = loaded.format === 'asm' || loaded.format === 'cbpf' ? new TextDecoder().decode(bytes) : undefined;
   printDiagnostics(file, loaded.diagnostics, text);
   if (hasErrors(loaded.diagnostics)) {
     const n = loaded.diagnostics.filter((d) => d.severity === 'error').length;

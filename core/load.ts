@@ -2,8 +2,8 @@
  * From a file's name and bytes to an object: the one place that decides how a file is read.
  *
  * ELF is recognised by its magic whatever the name; `.bin` is raw slots; everything else
- * is eBPF assembly text. Classic BPF (`.cbpf`, `.bpf_asm`) is recognised so that callers
- * can say it is not supported yet rather than misreading it as eBPF.
+ * is eBPF assembly text, except classic BPF (`.cbpf`, `.bpf_asm`), which becomes the object
+ * of its eBPF translation (core/cbpf/translate.ts), each slot on its classic line.
  */
 
 import { Diagnostic } from './diag';
@@ -11,6 +11,7 @@ import { BpfObject } from './object';
 import { assemble } from './asm/assemble';
 import { objectFromBin } from './asm/raw';
 import { readElf } from './elf/read';
+import { classicObject } from './cbpf/translate';
 
 export type FileFormat = 'asm' | 'elf' | 'bin' | 'cbpf';
 
@@ -36,6 +37,7 @@ export function loadFile(fileName: string, bytes: Uint8Array): LoadedFile {
   switch (format) {
     case 'elf': return { format, ...readElf(bytes) };
     case 'bin': return { format, ...objectFromBin(bytes) };
+    case 'cbpf': return { format, ...classicObject(new TextDecoder().decode(bytes)) };
     default: return { format, ...assemble(new TextDecoder().decode(bytes)) };
   }
 }

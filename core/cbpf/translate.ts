@@ -31,13 +31,15 @@
  * classic instruction where its eBPF code starts (`start`), for diagnostics and breakpoints.
  */
 
-import { Diagnostic, Span, error } from '../diag';
+import { Diagnostic, Span, error, hasErrors } from '../diag';
 import { Insn, insn } from '../isa/insn';
 import { rowById } from '../isa/opcodes';
 import { ctxStruct } from '../progtypes/contexts';
 import { helperByName } from '../helpers/table';
 import { BpfObject, emptyObject } from '../object';
 import { BPF_MEMWORDS, CInsn, SKF_AD, SKF_AD_OFF, lookupCbpfRow } from './opcodes';
+import { parseCbpf } from './parse';
+import { checkCbpf } from './check';
 
 const A = 0, X = 7, CTX = 6, SAVED_A = 9, FP = 10;
 
@@ -236,4 +238,15 @@ export function cbpfObject(t: CbpfTranslation, lines: readonly Span[]): BpfObjec
   });
   object.symbols.push({ name: 'cbpf_filter', section: CBPF_SECTION, offset: 0, size: t.insns.length * 8, global: true, kind: 'func' });
   return object;
+}
+
+/** A classic BPF file's text as the object of its translation: parsed, checked and translated, or the reasons not. */
+export function classicObject(text: string): { object: BpfObject; diagnostics: Diagnostic[] } {
+  const parsed = parseCbpf(text);
+  const diagnostics = [...parsed.diagnostics];
+  if (!hasErrors(diagnostics)) diagnostics.push(...checkCbpf(parsed.insns, parsed.lines));
+  if (hasErrors(diagnostics)) return { object: emptyObject(), diagnostics };
+  const t = translateCbpf(parsed.insns, parsed.lines);
+  diagnostics.push(...t.diagnostics);
+  return { object: hasErrors(diagnostics) ? emptyObject() : cbpfObject(t, parsed.lines), diagnostics };
 }
