@@ -5,14 +5,18 @@
  */
 
 import {
-  DocumentHighlightKind, Location, Position, SymbolInformation, WorkspaceEdit,
+  CompletionItem as LspCompletionItem, DocumentHighlightKind, Hover, InsertTextFormat, Location, MarkupKind, Position, SignatureHelp,
+  SymbolInformation, WorkspaceEdit,
 } from 'vscode-languageserver';
+import { hoverAt } from '../core/ide/hover';
+import { CompletionItem, completionsAt, resolveCompletion } from '../core/ide/completion';
+import { signatureHelpAt } from '../core/ide/signature';
 import { Analysis } from '../core/ide/analysis';
 import {
   definitionAt, documentSymbols, highlightsAt, prepareRename, referencesAt, renameAt,
 } from '../core/ide/navigation';
 import { ServerSettings } from './protocol';
-import { symbolKind, toDocumentSymbol, toRange } from './convert';
+import { COMPLETION_KINDS, symbolKind, toDocumentSymbol, toRange } from './convert';
 
 export interface FeatureContext {
   uri: string;
@@ -28,6 +32,22 @@ type Feature = (a: Analysis, params: never, ctx: FeatureContext) => unknown;
 const at = (p: PositionParams) => [p.position.line, p.position.character] as const;
 
 export const FEATURES: Record<string, Feature> = {
+  'textDocument/hover': (a, p: PositionParams): Hover | null => {
+    const h = hoverAt(a, ...at(p));
+    return h ? { contents: { kind: MarkupKind.Markdown, value: h.markdown }, range: toRange(h.span) } : null;
+  },
+  'textDocument/completion': (a, p: PositionParams, ctx) => ({
+    isIncomplete: false,
+    items: completionsAt(a, ...at(p)).map((item) => toLspCompletion(item, ctx.uri)),
+  }),
+  'textDocument/signatureHelp': (a, p: PositionParams): SignatureHelp | null => {
+    const s = signatureHelpAt(a, ...at(p));
+    if (!s) return null;
+    return {
+      signatures: [{ label: s.label, documentation: s.documentation, parameters: s.parameters.map((x) => ({ label: x.label, documentation: x.documentation })) }],
+      activeSignature: 0, activeParameter: s.activeParameter,
+    };
+  },
   'textDocument/definition': (a, p: PositionParams, ctx): Location | null => {
     const span = definitionAt(a, ...at(p));
     return span ? { uri: ctx.uri, range: toRange(span) } : null;
@@ -48,6 +68,27 @@ export const FEATURES: Record<string, Feature> = {
   },
   'textDocument/documentSymbol': (a) => documentSymbols(a).map((n) => toDocumentSymbol(n, a.lines)),
 };
+
+/** completionItem/resolve: the docs a helper item leaves out of the list, from its id (no server state). */
+export function resolveLspCompletion(item: LspCompletionItem): LspCompletionItem {
+  const core = item.data?.core as CompletionItem | undefined;
+  if (!core) return item;
+  const resolved = resolveCompletion(core);
+  return resolved.documentation ? { ...item, documentation: { kind: MarkupKind.Markdown, value: resolved.documentation } } : item;
+}
+
+function toLspCompletion(item: CompletionItem, uri: string): LspCompletionItem {
+  return {
+    label: item.label,
+    kind: COMPLETION_KINDS[item.kind],
+    detail: item.detail,
+    ...(item.documentation ? { documentation: { kind: MarkupKind.Markdown, value: item.documentation } } : {}),
+    ...(item.insertText !== undefined ? { insertText: item.insertText } : {}),
+    ...(item.snippet ? { insertTextFormat: InsertTextFormat.Snippet } : {}),
+    ...(item.sortText ? { sortText: item.sortText } : {}),
+    ...(item.data ? { data: { uri, core: { label: item.label, kind: item.kind, data: item.data } } } : {}),
+  };
+}
 
 /** workspace/symbol: the names of every open document whose name contains the query. */
 export function workspaceSymbols(query: string, ctx: FeatureContext): SymbolInformation[] {

@@ -11,8 +11,10 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { hasErrors } from '../core/diag';
 import { Analysis, Language, analyzeDocument, analyzeObject } from '../core/ide/analysis';
 import { loadFile } from '../core/load';
+import { emptyObject } from '../core/object';
 import { DEFAULT_SETTINGS, FromWorker, ServerSettings, ToWorker } from './protocol';
-import { FEATURES, FeatureContext, RequestError, workspaceSymbols } from './features';
+import { CompletionItem as LspCompletionItem } from 'vscode-languageserver';
+import { FEATURES, FeatureContext, RequestError, resolveLspCompletion, workspaceSymbols } from './features';
 import { toLspDiagnostic } from './convert';
 import { crossCheckDiagnostics } from './crossCheck';
 
@@ -41,12 +43,22 @@ function analysisOf(doc: Doc): Analysis | undefined {
   if (doc.analysis && doc.analysedVersion === doc.version) return doc.analysis;
   const version = doc.version;
   const opts = { defaultProgType: settings.defaultProgramType, isCancelled: () => Atomics.load(versions, doc.slot) > version };
+  // A newer edit is already on its way: nobody will read this version's analysis, and only the
+  // verifier checks for cancellation, so a long file would first be assembled for nothing.
+  if (opts.isCancelled()) return undefined;
   let a: Analysis;
-  if (doc.object) {
-    const loaded = loadFile(doc.object.fileName, doc.object.bytes);
-    a = analyzeObject(loaded.object, loaded.diagnostics, { ...opts, dialect: settings.disassemblyDialect });
-  } else {
-    a = analyzeDocument(doc.text, { ...opts, language: doc.language });
+  try {
+    if (doc.object) {
+      const loaded = loadFile(doc.object.fileName, doc.object.bytes);
+      a = analyzeObject(loaded.object, loaded.diagnostics, { ...opts, dialect: settings.disassemblyDialect });
+    } else {
+      a = analyzeDocument(doc.text, { ...opts, language: doc.language });
+    }
+  } catch (e) {
+    // Our bug, not the user's: say so on the document (rather than leave an older version's
+    // diagnostics up), and keep the result so that each request does not fail on it again.
+    log(`analysis of ${doc.uri} v${version} failed: ${(e as Error).stack}`);
+    a = failedAnalysis(doc, e as Error);
   }
   if (a.cancelled) return undefined;
   if (settings.kernelCrossCheck && !hasErrors(a.diagnostics.filter((d) => d.code !== 'verifier'))) a.diagnostics.push(...crossCheckDiagnostics(a));
@@ -55,9 +67,20 @@ function analysisOf(doc: Doc): Analysis | undefined {
   return a;
 }
 
+/** An empty analysis of the text, carrying one diagnostic that names the internal error. */
+function failedAnalysis(doc: Doc, e: Error): Analysis {
+  const message = `internal error while analysing this document: ${e.message}`;
+  return {
+    language: doc.language, text: doc.text, lines: doc.text.split(/\r\n|\r|\n/), object: emptyObject(), programs: [],
+    insnsAtLine: new Map(), symbols: { defs: [], uses: [] }, defaultProgType: settings.defaultProgramType,
+    diagnostics: [{ code: 'internal', severity: 'error', message, span: { line: 0, col: 0, endCol: 0 } }],
+  };
+}
+
 function publish(doc: Doc): void {
   const t0 = performance.now();
   const a = analysisOf(doc);
+  log(`DBG publish ${doc.uri} v${doc.version} ${a ? 'ok' : 'cancelled'} shared=${Atomics.load(versions, doc.slot)} slot=${doc.slot}`);
   if (!a) return;
   const diagnostics = a.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, relatedInformation));
   post({ kind: 'diagnostics', uri: doc.uri, version: doc.version, diagnostics, ms: performance.now() - t0 });
@@ -78,6 +101,10 @@ function answer(id: number, method: string, uri: string | undefined, params: unk
   try {
     if (method === 'workspace/symbol') {
       post({ kind: 'response', id, result: workspaceSymbols((params as { query: string }).query, context('')) });
+      return;
+    }
+    if (method === 'completionItem/resolve') {
+      post({ kind: 'response', id, result: resolveLspCompletion(params as LspCompletionItem) });
       return;
     }
     if (method === 'ebpf/disassembly') {
@@ -117,6 +144,7 @@ parentPort!.on('message', (m: ToWorker) => {
         for (const d of docs.values()) d.analysis = undefined;
         break;
       case 'analyze': {
+        log(`DBG analyze ${m.uri} v${m.version} doc=${docs.get(m.uri)?.version}`);
         const doc = docs.get(m.uri);
         if (doc && doc.version === m.version) publish(doc);
         break;

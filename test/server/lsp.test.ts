@@ -145,3 +145,43 @@ test('an object file opens as a read-only disassembly with diagnostics on its li
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('hover on an instruction, a register, a helper, a map and a context access', async () => {
+  await client.open(XDP_URI, XDP);
+  const hover = async (needle: string, offset = 0, inLine?: string) => {
+    const line = lineOf(XDP, inLine ?? needle);
+    const col = XDP.split('\n')[line].indexOf(needle) + offset;
+    const h = await client.request<{ contents: { kind: string; value: string } } | null>('textDocument/hover', { textDocument: { uri: XDP_URI }, position: { line, character: col } });
+    assert.ok(h, `hover on ${needle}`);
+    assert.equal(h.contents.kind, 'markdown');
+    return h.contents.value;
+  };
+  assert.match(await hover('r3', 0, 'r3 = *(u32 *)(r1 + 4)'), /pkt_end/);
+  assert.match(await hover('*(u32 *)(r1 + 4)', 2), /xdp_md\.data_end/);
+  assert.match(await hover('bpf_map_lookup_elem', 3), /void \*bpf_map_lookup_elem\(/);
+  assert.match(await hover('counters', 1, 'r1 = counters ll'), /array/);
+  const insn = await hover('r4 += 14', 3);
+  assert.match(insn, /07 04 00 00 0e 00 00 00/);
+  assert.match(insn, /pkt\(off=14,r=0\)/);
+});
+
+test('completion and signature help', async () => {
+  const uri = 'file:///work/complete.bpf.s';
+  const text = '.section xdp\nr2 = *(u32 *)(r1 + 0)\ncall \nr0 = 2\nexit\n';
+  await client.open(uri, text);
+  await client.diagnostics((p) => p.uri === uri);
+  const list = await client.request<{ items: { label: string; kind: number; detail?: string; documentation?: unknown; data?: unknown }[] }>('textDocument/completion', { textDocument: { uri }, position: { line: 2, character: 5 } });
+  const lookup = list.items.find((i) => i.label === 'bpf_map_lookup_elem');
+  assert.ok(lookup, 'helpers after call');
+  assert.match(lookup.detail ?? '', /bpf_map_lookup_elem\(/);
+  assert.equal(lookup.documentation, undefined, 'docs come with resolve, not in the list');
+  const resolved = await client.request<{ documentation?: { value: string } }>('completionItem/resolve', lookup);
+  assert.ok((resolved.documentation?.value ?? '').length > 20);
+  const fields = await client.request<{ items: { label: string; insertText?: string }[] }>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 19 } });
+  assert.ok(fields.items.some((i) => i.label === 'data_end' && i.insertText === '4'), 'context fields of xdp_md');
+  await client.change(uri, '.section xdp\nr1 = 1\ncall bpf_map_lookup_elem\nr0 = 2\nexit\n');
+  const sig = await client.request<{ signatures: { label: string; parameters: unknown[] }[]; activeParameter: number }>('textDocument/signatureHelp', { textDocument: { uri }, position: { line: 2, character: 10 } });
+  assert.match(sig.signatures[0].label, /r1: struct bpf_map \*map/);
+  assert.equal(sig.signatures[0].parameters.length, 2);
+  assert.equal(sig.activeParameter, 1, 'r1 is set: r2 comes next');
+});
