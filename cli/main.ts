@@ -29,14 +29,21 @@ const COMMANDS: Record<string, Command> = {
   conformance: { summary: 'run bpf_conformance .data files', help: CONFORMANCE_HELP, run: conformanceCommand },
   lsp: {
     summary: 'the language server (--stdio), for any editor',
-    help: 'usage: ebpf-workbench lsp --stdio\n\nThe language server over stdio (dist/server.js also takes --node-ipc). It publishes the assembler\'s\nand the verifier\'s diagnostics; hover, completion and the rest arrive with issue #6.',
+    help: 'usage: ebpf-workbench lsp --stdio\n\nThe language server over stdio (dist/server.js also takes --node-ipc): diagnostics from the assembler\nand the verifier as you type, hover, completion, navigation, formatting, quick fixes (see the README).',
     run: () => {
       // The server bundle reads --stdio from process.argv itself; it runs until the client leaves.
       require(require('node:path').join(__dirname, 'server.js'));
       return new Promise<number>(() => undefined);
     },
   },
-  dap: { summary: 'the debug adapter over stdio', help: 'usage: ebpf-workbench dap', pending: 7 },
+  dap: {
+    summary: 'the debug adapter (DAP) over stdio, for any DAP client',
+    help: 'usage: ebpf-workbench dap\n\nThe Debug Adapter Protocol over stdio (the same adapter as dist/debugAdapter.js). Launch attributes:\nprogram, section, programName, programType, packet, packetFile, pcap, packetIndex, ctx, mem, memFile,\nmaps, env, budget, stopOnEntry (see the README).',
+    run: () => {
+      require(require('node:path').join(__dirname, 'debugAdapter.js'));
+      return new Promise<number>(() => undefined);
+    },
+  },
 };
 
 function usage(): string {

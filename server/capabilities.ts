@@ -1,6 +1,7 @@
 /** What the server offers (InitializeResult.capabilities), and the requests it forwards to the analysis worker. */
 
 import { CodeActionKind, ServerCapabilities, TextDocumentSyncKind } from 'vscode-languageserver/node';
+import { TOKEN_MODIFIERS, TOKEN_TYPES } from '../core/ide/tokens';
 
 export const SERVER_CAPABILITIES: ServerCapabilities = {
   textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -14,6 +15,7 @@ export const SERVER_CAPABILITIES: ServerCapabilities = {
   documentSymbolProvider: true,
   workspaceSymbolProvider: true,
   foldingRangeProvider: true,
+  semanticTokensProvider: { legend: { tokenTypes: [...TOKEN_TYPES], tokenModifiers: [...TOKEN_MODIFIERS] }, full: true },
   inlayHintProvider: true,
   codeLensProvider: { resolveProvider: false },
   codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },

@@ -5,12 +5,17 @@
  */
 
 import {
-  CompletionItem as LspCompletionItem, DocumentHighlightKind, Hover, InsertTextFormat, Location, MarkupKind, Position, SignatureHelp,
-  SymbolInformation, WorkspaceEdit,
+  CodeAction, CodeActionKind, CodeLens, CompletionItem as LspCompletionItem, Diagnostic as LspDiagnostic, DocumentHighlightKind, InlayHint, Range, FoldingRange, FoldingRangeKind, FormattingOptions, Hover, InsertTextFormat,
+  Location, MarkupKind, Position, SemanticTokens, SignatureHelp, SymbolInformation, TextEdit, WorkspaceEdit,
 } from 'vscode-languageserver';
 import { hoverAt } from '../core/ide/hover';
 import { CompletionItem, completionsAt, resolveCompletion } from '../core/ide/completion';
 import { signatureHelpAt } from '../core/ide/signature';
+import { TOKEN_MODIFIERS, TOKEN_TYPES, foldingRanges, semanticTokens } from '../core/ide/tokens';
+import { formatEdits } from '../core/ide/format';
+import { quickFixes } from '../core/ide/fixes';
+import { codeLenses } from '../core/ide/lens';
+import { inlayHints } from '../core/ide/inlay';
 import { Analysis } from '../core/ide/analysis';
 import {
   definitionAt, documentSymbols, highlightsAt, prepareRename, referencesAt, renameAt,
@@ -67,6 +72,51 @@ export const FEATURES: Record<string, Feature> = {
     return { changes: { [ctx.uri]: r.spans.map((s) => ({ range: toRange(s), newText: p.newName })) } };
   },
   'textDocument/documentSymbol': (a) => documentSymbols(a).map((n) => toDocumentSymbol(n, a.lines)),
+  'textDocument/semanticTokens/full': (a): SemanticTokens => {
+    const defs = a.symbols.defs;
+    const names = (kind: string) => new Set(defs.filter((d) => d.kind === kind).map((d) => d.name));
+    const tokens = semanticTokens(a.text, a.language, { labels: names('label'), maps: names('map'), functions: names('function') });
+    // LSP's encoding: each token relative to the one before (line delta, then start delta on the same line).
+    const data: number[] = [];
+    let line = 0, col = 0;
+    for (const t of tokens) {
+      const modifiers = (t.modifiers ?? []).reduce((bits, m) => bits | (1 << TOKEN_MODIFIERS.indexOf(m)), 0);
+      data.push(t.line - line, t.line === line ? t.col - col : t.col, t.length, TOKEN_TYPES.indexOf(t.type), modifiers);
+      line = t.line;
+      col = t.col;
+    }
+    return { data };
+  },
+  'textDocument/foldingRange': (a): FoldingRange[] => foldingRanges(a.text, a.language).map((r) => ({
+    startLine: r.startLine, endLine: r.endLine,
+    ...(r.kind ? { kind: r.kind === 'comment' ? FoldingRangeKind.Comment : FoldingRangeKind.Region } : {}),
+  })),
+  'textDocument/codeAction': (a, p: { range: Range; context: { diagnostics: LspDiagnostic[] } }, ctx): CodeAction[] =>
+    (p.context?.diagnostics ?? []).flatMap((lsp) => {
+      // The client hands back what we published: find the analysis's diagnostic by line and first message line.
+      const first = lsp.message.split('\n')[0];
+      const d = a.diagnostics.find((x) => x.span?.line === lsp.range.start.line && x.message === first);
+      if (!d) return [];
+      return quickFixes(a, d).map((f): CodeAction => ({
+        title: f.title, kind: CodeActionKind.QuickFix, diagnostics: [lsp], isPreferred: !!f.preferred,
+        edit: { changes: { [ctx.uri]: f.edits.map((e) => ({ range: { start: { line: e.line, character: e.col }, end: { line: e.endLine, character: e.endCol } }, newText: e.newText })) } },
+      }));
+    }),
+  'textDocument/codeLens': (a): CodeLens[] => codeLenses(a).map((l) => ({
+    range: { start: { line: l.line, character: 0 }, end: { line: l.line, character: 0 } },
+    command: l.command ? { title: l.title, command: l.command.id, arguments: l.command.args } : { title: l.title, command: '' },
+  })),
+  'textDocument/inlayHint': (a, p: { range: Range }, ctx): InlayHint[] => (ctx.settings.inlayHints
+    ? inlayHints(a, { startLine: p.range.start.line, endLine: p.range.end.line }).map((h) => ({ position: { line: h.line, character: h.col }, label: h.label, paddingLeft: true }))
+    : []),
+  'textDocument/formatting': (a, p: { options: FormattingOptions }, ctx): TextEdit[] => {
+    const indent = p.options?.insertSpaces ? ' '.repeat(Math.min(Math.max(p.options.tabSize ?? 4, 1), 16)) : '\t';
+    const edits = formatEdits(a.text, { language: a.language, indent, commentColumn: ctx.settings.format.commentColumn, dialect: ctx.settings.format.dialect });
+    const end = (line: number) => (line >= a.lines.length
+      ? { line: a.lines.length - 1, character: a.lines[a.lines.length - 1].length }
+      : { line, character: 0 });
+    return edits.map((e) => ({ range: { start: { line: e.startLine, character: 0 }, end: end(e.endLine) }, newText: e.newText }));
+  },
 };
 
 /** completionItem/resolve: the docs a helper item leaves out of the list, from its id (no server state). */

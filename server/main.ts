@@ -27,6 +27,9 @@ const timers = new Map<string, NodeJS.Timeout>();
 let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfiguration = false;
 let relatedInformation = false;
+/** Requests and analyses wait for the client's settings once, so that none is answered under the defaults by mistake. */
+let settingsRead!: () => void;
+const settingsReady = new Promise<void>((resolve) => { settingsRead = resolve; });
 
 const analyzer = new Analyzer(join(__dirname, 'serverWorker.js'), {
   diagnostics: (uri, version, diagnostics) => {
@@ -49,7 +52,7 @@ function schedule(doc: TextDocument): void {
   clearTimeout(timers.get(doc.uri));
   timers.set(doc.uri, setTimeout(() => {
     timers.delete(doc.uri);
-    analyzer.analyze(doc.uri, doc.version);
+    void settingsReady.then(() => analyzer.analyze(doc.uri, doc.version));
   }, DEBOUNCE_MS));
 }
 
@@ -79,6 +82,7 @@ async function refreshSettings(pushed?: unknown): Promise<void> {
     connection.console.error(`reading settings failed: ${(e as Error).message}`);
   }
   analyzer.configure(settings, relatedInformation);
+  settingsRead();
   for (const doc of documents.all()) if (!isDisassembly(doc.uri)) schedule(doc);
   void connection.languages.inlayHint.refresh().catch(() => undefined);
 }
@@ -123,6 +127,7 @@ documents.onDidClose(({ document }) => {
 function forward(method: string, uriOf: (p: never) => string | undefined = (p: { textDocument?: { uri: string } }) => p.textDocument?.uri) {
   connection.onRequest(method, async (params: never, token) => {
     try {
+      await settingsReady;
       const result = await analyzer.request(method, uriOf(params), params);
       return token.isCancellationRequested ? null : result;
     } catch (e) {

@@ -33,7 +33,7 @@ export interface CbpfParse {
 // Tokens. The eBPF lexer takes `#` for a comment, so classic BPF has its own small one.
 
 type TokKind = 'ident' | 'num' | 'punct' | 'hole' | 'bad';
-interface Tok {
+export interface Tok {
   kind: TokKind;
   text: string;
   col: number;
@@ -44,7 +44,8 @@ interface Tok {
 
 const PUNCT = '[]()+-*&,:%#';
 
-function tokenize(src: string, holes = false): Tok[] {
+/** One line's tokens up to its `;` comment; `holes` reads `{k}` template placeholders (the opcode table's). */
+export function tokenize(src: string, holes = false): Tok[] {
   const out: Tok[] = [];
   let i = 0;
   while (i < src.length) {

@@ -211,3 +211,21 @@ test('requests out of order or malformed get error responses, and the adapter ke
   const r = await dc.threadsRequest();
   assert.equal(r.body.threads.length, 1);
 });
+
+test('the CLI starts the same adapter: ebpf-workbench dap', async () => {
+  const { spawn } = await import('node:child_process');
+  const proc = spawn(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'dap']);
+  try {
+    const body = JSON.stringify({ seq: 1, type: 'request', command: 'initialize', arguments: { adapterID: 'ebpf', pathFormat: 'path', linesStartAt1: true, columnsStartAt1: true } });
+    proc.stdin.write(`Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    const reply = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      proc.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('supportsStepBack')) resolve(out); });
+      setTimeout(() => reject(new Error(`no initialize response: ${out}`)), 5000);
+    });
+    assert.match(reply, /"command":"initialize"/);
+    assert.match(reply, /"supportsStepBack":true/);
+  } finally {
+    proc.kill();
+  }
+});

@@ -185,3 +185,65 @@ test('completion and signature help', async () => {
   assert.equal(sig.signatures[0].parameters.length, 2);
   assert.equal(sig.activeParameter, 1, 'r1 is set: r2 comes next');
 });
+
+test('semantic tokens, folding ranges and formatting', async () => {
+  const uri = 'file:///work/fmt.bpf.s';
+  const text = '.section xdp\nmain:\n   r0=2   # verdict\n    if r0>1 goto out\nout:   exit\n';
+  await client.open(uri, text);
+  const legend = ['keyword', 'register', 'number', 'operator', 'label', 'function', 'variable', 'macro', 'type', 'string', 'comment', 'namespace'];
+  const toks = await client.request<{ data: number[] }>('textDocument/semanticTokens/full', { textDocument: { uri } });
+  // Decode LSP's relative encoding back to absolute tokens.
+  const decoded: [number, number, number, string][] = [];
+  for (let k = 0, line = 0, col = 0; k < toks.data.length; k += 5) {
+    line += toks.data[k];
+    col = toks.data[k] === 0 ? col + toks.data[k + 1] : toks.data[k + 1];
+    decoded.push([line, col, toks.data[k + 2], legend[toks.data[k + 3]]]);
+  }
+  assert.deepEqual(decoded.filter(([l]) => l === 2), [[2, 3, 2, 'register'], [2, 5, 1, 'operator'], [2, 6, 1, 'number']]);
+  assert.ok(decoded.some(([l, c, , t]) => l === 3 && c === 17 && t === 'label'), 'the jump target is a label');
+  const edits = await client.request<{ range: { start: { line: number }; end: { line: number } }; newText: string }[]>('textDocument/formatting', { textDocument: { uri }, options: { tabSize: 4, insertSpaces: false } });
+  const lines = text.split('\n');
+  for (const e of [...edits].reverse()) lines.splice(e.range.start.line, e.range.end.line - e.range.start.line, ...e.newText.replace(/\n$/, '').split('\n'));
+  assert.equal(lines.join('\n'), '\t.section xdp\nmain:\n\tr0 = 2                          # verdict\n\tif r0 > 1 goto out\nout:\n\texit\n');
+  const folds = await client.request<{ startLine: number; endLine: number }[]>('textDocument/foldingRange', { textDocument: { uri: XDP_URI } });
+  assert.ok(folds.some((f) => f.startLine === 0 && f.endLine >= 6), 'the header comment folds');
+});
+
+test('quick fixes remove the error they are offered for; code lenses; inlay hints when turned on', async () => {
+  const uri = 'file:///work/fix.bpf.s';
+  const check = lineOf(XDP, 'if r4 > r3 goto count');
+  const broken = XDP.split('\n').map((l, k) => (k === check ? '' : l)).join('\n');
+  await client.open(uri, broken);
+  const bad = await client.diagnostics((p) => p.uri === uri && p.diagnostics.length > 0);
+  const actions = await client.request<{ title: string; isPreferred: boolean; edit: { changes: Record<string, { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string }[]> } }[]>(
+    'textDocument/codeAction', { textDocument: { uri }, range: bad.diagnostics[0].range, context: { diagnostics: bad.diagnostics } });
+  const fix = actions.find((x) => x.isPreferred);
+  assert.ok(fix, `a preferred fix among ${actions.map((x) => x.title)}`);
+  // Apply the edits (from the last to the first) and send the result: the error is gone.
+  const lines = broken.split('\n');
+  const edits = [...fix.edit.changes[uri]].sort((x, y) => y.range.start.line - x.range.start.line || y.range.start.character - x.range.start.character);
+  let text = lines.join('\n');
+  const offset = (p: { line: number; character: number }) => text.split('\n').slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  for (const e of edits) text = text.slice(0, offset(e.range.start)) + e.newText + text.slice(offset(e.range.end));
+  const v = await client.change(uri, text);
+  const fixed = await client.diagnostics((p) => p.uri === uri && p.version === v);
+  assert.deepEqual(fixed.diagnostics, []);
+
+  const lenses = await client.request<{ range: { start: { line: number } }; command: { title: string; command: string; arguments?: unknown[] } }[]>('textDocument/codeLens', { textDocument: { uri: XDP_URI } });
+  assert.deepEqual(lenses.map((l) => l.command.command), ['ebpf.showVerifierLog', 'ebpf.run', 'ebpf.debug']);
+  assert.match(lenses[0].command.title, /^28 insns · accepted \(xdp\) · \d+ processed$/);
+  assert.deepEqual(lenses[1].command.arguments, [{ section: 'xdp', program: 'xdp_drop_udp' }]);
+  assert.equal(lenses[0].range.start.line, XDP.split('\n').indexOf('xdp_drop_udp:'));
+
+  const range = { start: { line: 0, character: 0 }, end: { line: 40, character: 0 } };
+  assert.deepEqual(await client.request('textDocument/inlayHint', { textDocument: { uri: XDP_URI }, range }), [], 'off by default');
+  const c = new LspClient();
+  try {
+    await c.initialize({ inlayHints: true });
+    await c.open(XDP_URI, XDP);
+    const hints = await c.request<{ position: { line: number }; label: string }[]>('textDocument/inlayHint', { textDocument: { uri: XDP_URI }, range });
+    assert.ok(hints.some((h) => h.position.line === lineOf(XDP, 'r4 += 14') && /R4=pkt\(off=14,r=0\)/.test(h.label)), JSON.stringify(hints.slice(0, 5)));
+  } finally {
+    await c.close();
+  }
+});
