@@ -1,10 +1,12 @@
 // `npm run bench`: speed, as ratios against the running kernel measured in the same run
 // (DESIGN.md, Testing). Needs the compiled tree (npm run bench builds and compiles first).
 // Where bpf(2) is not permitted, our numbers print alone, saying why.
+// Last, the language server's latency against the issue's targets (scripts/bench-lsp.mjs).
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { benchLsp } from './bench-lsp.mjs';
 const require = createRequire(import.meta.url);
 const { parseCase, assembleCase } = require('../out/test/verifier/kernelVerdict.js');
 const { verifyObjectProgram } = require('../out/core/verifier/index.js');
@@ -63,3 +65,6 @@ if (kernel.ok) {
   loaded.close();
 }
 console.log(`VM, xdp_drop_udp on a 64-byte packet (setup included): ours ${vmNs.toFixed(0)} ns/run, kernel JIT ${jitNs} ns/run (${ratio(vmNs, jitNs)})`);
+
+// --- the language server: diagnostics, hover and completion latency against the issue's targets
+await benchLsp();

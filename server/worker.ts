@@ -80,7 +80,6 @@ function failedAnalysis(doc: Doc, e: Error): Analysis {
 function publish(doc: Doc): void {
   const t0 = performance.now();
   const a = analysisOf(doc);
-  log(`DBG publish ${doc.uri} v${doc.version} ${a ? 'ok' : 'cancelled'} shared=${Atomics.load(versions, doc.slot)} slot=${doc.slot}`);
   if (!a) return;
   const diagnostics = a.diagnostics.map((d) => toLspDiagnostic(d, doc.uri, relatedInformation));
   post({ kind: 'diagnostics', uri: doc.uri, version: doc.version, diagnostics, ms: performance.now() - t0 });
@@ -144,7 +143,6 @@ parentPort!.on('message', (m: ToWorker) => {
         for (const d of docs.values()) d.analysis = undefined;
         break;
       case 'analyze': {
-        log(`DBG analyze ${m.uri} v${m.version} doc=${docs.get(m.uri)?.version}`);
         const doc = docs.get(m.uri);
         if (doc && doc.version === m.version) publish(doc);
         break;

@@ -48,6 +48,9 @@ export function collectSymbols(text: string, object: BpfObject | undefined, flav
     for (const s of object.symbols) if (s.kind === 'func') functions.add(s.name);
   }
   let lastLine = 0;
+  // Split as the lexer splits (a lone \r ends a line too), and only when a section needs its name's text.
+  let split: string[] | undefined;
+  const lines = () => (split ??= text.split(/\r\n|\r|\n/));
   for (const st of lex(text, { flavour })) {
     const toks = st.tokens;
     if (!toks.length) continue;
@@ -65,7 +68,7 @@ export function collectSymbols(text: string, object: BpfObject | undefined, flav
         let end = 1;
         while (toks[end + 1] && toks[end + 1].text !== ',' && toks[end + 1].line === arg.line && toks[end + 1].col === toks[end].endCol) end++;
         const last = toks[end];
-        defs.push({ name: text.split('\n')[arg.line].slice(arg.col, last.endCol), kind: 'section', span: { line: arg.line, col: arg.col, endCol: last.endCol } });
+        defs.push({ name: lines()[arg.line].slice(arg.col, last.endCol), kind: 'section', span: { line: arg.line, col: arg.col, endCol: last.endCol } });
         for (let k = 1; k <= end; k++) defTokens.add(toks[k]);
       } else if (d === '.text' || d === '.data' || d === '.rodata' || d === '.bss') {
         defs.push({ name: first.text, kind: 'section', span: spanOf(first) });
