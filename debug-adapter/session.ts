@@ -34,7 +34,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
   private rt?: DebugRuntime;
   private launched?: Launched;
   private vars?: Variables;
-  private verifierStates?: ((string | undefined)[] | undefined)[];
+  private verifierStates?: (pc: number) => (string | undefined)[] | undefined;
   private nextBreakpointId = 1;
   private sourceBreakpoints = new Map<string, SourceBreakpoints>();
   private functionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
@@ -100,7 +100,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
       },
       interpolate: (text) => interpolate(text, this.vars!.evalEnv()),
     });
-    this.vars = new Variables(this.rt, classic, () => this.verifierStates?.[this.rt!.pc]);
+    this.vars = new Variables(this.rt, classic, () => this.verifierStates?.(this.rt!.pc));
     const diags = this.rt.start();
     const errors = diags.filter((d) => d.severity === 'error');
     if (errors.length) {

@@ -209,9 +209,9 @@ function regsAt(a: Analysis, line: number): RegStrings | undefined {
     }
     const r = a.programs[list[0].program].result;
     if (!r) return undefined;
-    if (l === line) return r.regsBefore[list[0].insnIdx];
+    if (l === line) return r.regsBefore(list[0].insnIdx);
     const lastHere = list.filter((x) => x.program === list[0].program).pop()!;
-    return r.regsAfter[lastHere.insnIdx];
+    return r.regsAfter(lastHere.insnIdx);
   }
   return undefined;
 }

@@ -76,7 +76,7 @@ function packetBoundsFix(site: Site, messages: string[]): QuickFix | undefined {
   const insn = p.program.insns[insnIdx];
   const row = lookupRow(insn);
   if (!row?.size || !['ldx', 'ldsx', 'st', 'stx', 'atomic'].includes(row.kind)) return undefined;
-  const regs = p.result?.regsBefore[insnIdx];
+  const regs = p.result?.regsBefore(insnIdx);
   const base = row.kind === 'ldx' || row.kind === 'ldsx' ? insn.src : insn.dst;
   const baseState = regs?.[base];
   if (!regs || !baseState || !/^pkt(_meta)?\(/.test(baseState) || (stateField(baseState, 'smin') ?? 0) < 0) return undefined;
@@ -124,10 +124,10 @@ function nullCheckFix(site: Site, message: string): QuickFix | undefined {
   if (!m) return undefined;
   const { p, insnIdx, fn } = site;
   const reg = Number(m[1]);
-  const id = stateField(p.result?.regsBefore[insnIdx]?.[reg] ?? '', 'id');
+  const id = stateField(p.result?.regsBefore(insnIdx)?.[reg] ?? '', 'id');
   let call = -1;
   for (let pc = insnIdx - 1; id && pc >= fn.start && call < 0; pc--) {
-    const after = p.result?.regsAfter[pc]?.[0] ?? '';
+    const after = p.result?.regsAfter(pc)?.[0] ?? '';
     if (p.program.insns[pc].code === 0x85 && /_or_null\(/.test(after) && stateField(after, 'id') === id) call = pc;
   }
   const target = exitLabel(site, 'is_null', call >= 0 ? call : insnIdx);

@@ -211,7 +211,7 @@ function ctxHover(here: InsnHere, toks: readonly Token[], col: number): Hover | 
   const span = memOperandSpan(toks);
   if (!span || col < span.col || col >= span.endCol) return undefined;
   const base = row.kind === 'ldx' || row.kind === 'ldsx' ? insn.src : insn.dst;
-  const state = p.result?.regsBefore[insnIdx]?.[base];
+  const state = p.result?.regsBefore(insnIdx)?.[base];
   if (!state?.startsWith('ctx(')) return undefined;
   const off = insn.off + Number(/off=(-?\d+)/.exec(state)?.[1] ?? 0);
   const access = row.kind === 'ldx' || row.kind === 'ldsx' ? 'read' : 'write';
@@ -363,7 +363,7 @@ function classicHover(a: Analysis, line: number, col: number): Hover | undefined
   const code: string[] = [];
   for (let pc = start; pc < end; pc += lookupRow(t.insns[pc])?.kind === 'lddw' ? 2 : 1) code.push(`${pc}: ${printInsn(t.insns, pc, { dialect: 'llvm' })}`);
   out.push(`eBPF translation (verified as ${p.progType}${k === 0 ? ', with the prologue' : ''}):\n${fence('ebpf', code.join('\n'))}`);
-  const state = p.result?.insnStates[start];
+  const state = p.result?.insnState(start);
   out.push(state !== undefined ? `Verifier state before it:\n${fence('', state)}` : p.result ? 'The verifier never reached this code.' : 'Not verified.');
   return { markdown: out.join('\n\n'), span };
 }
@@ -376,9 +376,9 @@ function statesAt(a: Analysis, here: InsnHere | undefined): { before: RegStrings
   if (a.cancelled) return 'The analysis was cancelled by a newer edit.';
   const r = here.p.result;
   if (!r) return 'Not verified: the document has errors to fix first.';
-  const before = r.regsBefore[here.insnIdx];
+  const before = r.regsBefore(here.insnIdx);
   if (!before) return 'The verifier never reached this instruction: no path leads here, or every path stopped at an error first.';
-  return { before, after: r.regsAfter[here.insnIdx] };
+  return { before, after: r.regsAfter(here.insnIdx) };
 }
 
 /** The label naming the instruction on a line: on the line itself, or alone on the lines just above it. */

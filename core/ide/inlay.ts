@@ -41,11 +41,11 @@ function lineChanges(a: Analysis, line: number): string[] {
   if (!at) return [];
   const changed = new Map<number, string>();
   // A line of a subprogram linked into several programs: speak of the first program that reached it.
-  const program = at.find((x) => a.programs[x.program]?.result?.regsAfter[x.insnIdx])?.program;
+  const program = at.find((x) => a.programs[x.program]?.result?.regsAfter(x.insnIdx))?.program;
   for (const { program: k, insnIdx } of at) {
     const p = a.programs[k];
-    const before = p?.result?.regsBefore[insnIdx];
-    const after = p?.result?.regsAfter[insnIdx];
+    const before = p?.result?.regsBefore(insnIdx);
+    const after = p?.result?.regsAfter(insnIdx);
     if (k !== program || !before || !after || lookupRow(p.program.insns[insnIdx])?.kind === 'jcond') continue;
     after.forEach((state, r) => {
       if (state !== undefined && state !== before[r]) changed.set(r, state);

@@ -53,11 +53,14 @@ export interface VerifyResult {
   /** The branch decisions on the path that reached the error. */
   path: { insnIdx: number; taken: boolean }[];
   stats: { processedInsns: number; states: number };
-  /** The registers before each instruction, joined over every path that reached it, printed as one line. */
-  insnStates: (string | undefined)[];
-  /** The same per register, before and after each instruction (after: joined over the paths that went on). */
-  regsBefore: (RegStrings | undefined)[];
-  regsAfter: (RegStrings | undefined)[];
+  /**
+   * The registers before an instruction, joined over every path that reached it, as one line
+   * (`R1=ctx() R10=fp0`); undefined where no path went. Printed when asked for, not during the walk.
+   */
+  insnState(pc: number): string | undefined;
+  /** The same per register (R0..R10), before and after the instruction (after: joined over the paths that went on). */
+  regsBefore(pc: number): RegStrings | undefined;
+  regsAfter(pc: number): RegStrings | undefined;
   /** Set when isCancelled stopped the walk: the verdict is unknown. */
   cancelled?: boolean;
   diagnostics: Diagnostic[];
@@ -97,16 +100,17 @@ interface Checkpoint {
 
 export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): VerifyResult {
   const insns = program.insns;
-  const insnStates: (string | undefined)[] = new Array(insns.length);
   let processed = 0;
   let states = 0;
   const joined: (Reg[] | undefined)[] = new Array(insns.length);
   const joinedAfter: (Reg[] | undefined)[] = new Array(insns.length);
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
-    joined.forEach((regs, k) => { if (regs) insnStates[k] = regsString(regs); });
     const r: VerifyResult = {
-      accepted, path: [], stats: { processedInsns: processed, states }, insnStates,
-      regsBefore: joined.map(regStrings), regsAfter: joinedAfter.map(regStrings), diagnostics: [], ...extra,
+      accepted, path: [], stats: { processedInsns: processed, states }, diagnostics: [],
+      insnState: (pc) => (joined[pc] ? regsString(joined[pc]!) : undefined),
+      regsBefore: (pc) => regStrings(joined[pc]),
+      regsAfter: (pc) => regStrings(joinedAfter[pc]),
+      ...extra,
     };
     if (!accepted && r.message) {
       // Our explanation, from the detail line when it says more (it carries offsets), else from the message.
@@ -245,7 +249,17 @@ function joinInto(joined: (Reg[] | undefined)[], pc: number, regs: readonly Reg[
 function joinReg(a: Reg, b: Reg): Reg {
   if (a === b) return a;
   if (a.kind !== b.kind || a.off !== b.off || a.map !== b.map || a.maybeNull !== b.maybeNull) return NOT_INIT;
+  // Most joins meet what is already there: keep it rather than build an equal object.
+  if (a.range <= b.range && a.id === b.id && scalarContains(a.v, b.v)) return a;
   return { ...a, v: joinScalar(a.v, b.v), range: Math.min(a.range, b.range), id: a.id === b.id ? a.id : 0 };
+}
+
+/** Whether `outer` already holds every value of `inner` with the same known bits (so their join is `outer`). */
+function scalarContains(outer: Scalar, inner: Scalar): boolean {
+  return outer === inner || (
+    outer.varOff.value === inner.varOff.value && outer.varOff.mask === inner.varOff.mask &&
+    outer.smin <= inner.smin && outer.smax >= inner.smax && outer.umin <= inner.umin && outer.umax >= inner.umax &&
+    outer.s32min <= inner.s32min && outer.s32max >= inner.s32max && outer.u32min <= inner.u32min && outer.u32max >= inner.u32max);
 }
 
 function joinScalar(a: Scalar, b: Scalar): Scalar {

@@ -8,7 +8,8 @@ import { verifyObjectProgram } from '../../core/verifier';
 
 function states(text: string, progType = 'xdp'): (string | undefined)[] {
   const { object } = assemble(text);
-  return verifyObjectProgram(object, listPrograms(object)[0], { progType }).insnStates;
+  const r = verifyObjectProgram(object, listPrograms(object)[0], { progType });
+  return object.sections.flatMap((s) => s.insns).map((_, pc) => r.insnState(pc));
 }
 
 test('states print in the kernel\'s notation', () => {
