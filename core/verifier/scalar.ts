@@ -398,12 +398,29 @@ export function boundOffset(r: MutScalar): void {
 
 /** In place. Mirrors reg_bounds_sync(). */
 export function syncInPlace(r: MutScalar): void {
+  if (r.varOff.mask === 0n && syncConstant(r)) return;
   updateBounds(r);
   deduceBounds(r);
   deduceBounds(r);
   deduceBounds(r);
   boundOffset(r);
   updateBounds(r);
+}
+
+/**
+ * The common case, a known constant whose bounds all hold it: the full sync narrows every
+ * bound to the constant, so do that directly. (Bounds that exclude it are left to the full
+ * sync, which reports the same impossible state the kernel would.)
+ */
+function syncConstant(r: MutScalar): boolean {
+  const v = r.varOff.value;
+  const sv = s64(v), lo = u32(v), slo = s32(v);
+  if (r.umin > v || r.umax < v || r.smin > sv || r.smax < sv || r.u32min > lo || r.u32max < lo || r.s32min > slo || r.s32max < slo) return false;
+  r.umin = r.umax = v;
+  r.smin = r.smax = sv;
+  r.u32min = r.u32max = lo;
+  r.s32min = r.s32max = slo;
+  return true;
 }
 
 /** Mirrors reg_bounds_sync(): every field brought in line with the others. */
