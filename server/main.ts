@@ -21,8 +21,13 @@ import { DOCUMENT_METHODS, SERVER_CAPABILITIES } from './capabilities';
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 
-/** Debounce before analysing an edit: short enough that a 1,000-line file's diagnostics arrive within 50 ms. */
-const DEBOUNCE_MS = 15;
+/**
+ * Debounce before analysing an edit, adapted to the file's cost: a twentieth of its last
+ * analysis, between 3 and 15 ms. A newer edit cancels an analysis anyway; the debounce only
+ * spares the part that cannot be cancelled (assembling) while the user types fast.
+ */
+const debounceMs = (uri: string) => Math.min(15, Math.max(3, (lastAnalysisMs.get(uri) ?? 60) / 20));
+const lastAnalysisMs = new Map<string, number>();
 const timers = new Map<string, NodeJS.Timeout>();
 let settings: ServerSettings = DEFAULT_SETTINGS;
 let hasConfiguration = false;
@@ -32,7 +37,8 @@ let settingsRead!: () => void;
 const settingsReady = new Promise<void>((resolve) => { settingsRead = resolve; });
 
 const analyzer = new Analyzer(join(__dirname, 'serverWorker.js'), {
-  diagnostics: (uri, version, diagnostics) => {
+  diagnostics: (uri, version, diagnostics, ms) => {
+    lastAnalysisMs.set(uri, ms);
     const doc = documents.get(uri);
     // A stale result (the document moved on) is dropped; disassembly documents have no editor version.
     if (doc && doc.version !== version) return;
@@ -53,7 +59,7 @@ function schedule(doc: TextDocument): void {
   timers.set(doc.uri, setTimeout(() => {
     timers.delete(doc.uri);
     void settingsReady.then(() => analyzer.analyze(doc.uri, doc.version));
-  }, DEBOUNCE_MS));
+  }, debounceMs(doc.uri)));
 }
 
 connection.onInitialize((params): InitializeResult => {
@@ -119,6 +125,7 @@ documents.onDidChangeContent(({ document }) => {
 documents.onDidClose(({ document }) => {
   clearTimeout(timers.get(document.uri));
   timers.delete(document.uri);
+  lastAnalysisMs.delete(document.uri);
   analyzer.close(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });

@@ -33,11 +33,12 @@ interface Fixup {
   span: Span;
 }
 
-export function assemble(text: string): AssembleResult {
+/** `statements`: the text already lexed (an editor lexes once for the assembler and its own uses); read, not changed. */
+export function assemble(text: string, statements: readonly Statement[] = lex(text)): AssembleResult {
   const diagnostics: Diagnostic[] = [];
   const object = emptyObject();
   try {
-    new Assembler(object, diagnostics).run(text);
+    new Assembler(object, diagnostics).run(statements);
   } catch (e) {
     diagnostics.push(error('internal', `internal assembler error: ${(e as Error).message}`));
   }
@@ -78,8 +79,7 @@ class Assembler implements NameContext {
     return this.mapNames.has(name);
   }
 
-  run(text: string): void {
-    const statements = lex(text);
+  run(statements: readonly Statement[]): void {
     this.prepass(statements);
     this.switchSection('.text', undefined, undefined);
     for (const st of statements) this.statement(st);
@@ -89,7 +89,7 @@ class Assembler implements NameContext {
   }
 
   /** Label and map names, so that `call NAME` and `r1 = NAME ll` can be read before they are defined. */
-  private prepass(statements: Statement[]): void {
+  private prepass(statements: readonly Statement[]): void {
     for (const st of statements) {
       const t = st.tokens;
       for (let i = 0; i + 1 < t.length && t[i + 1].text === ':' && (t[i].kind === 'ident' || t[i].kind === 'num'); i += 2) {

@@ -98,17 +98,27 @@ for (const row of OPCODES) {
   for (const alt of row.ubpfAlt ?? []) addTemplate(row, 'ubpf', alt);
 }
 
+/** Candidate lists by their key: the template literals among the first three tokens. */
+const CANDIDATES = new Map<string, Template[]>();
+
 /** The templates worth trying for these tokens: those whose first literal is among the first three tokens. */
 function candidates(tokens: Token[]): Template[] {
-  const seen = new Set<Template>();
-  const out: Template[] = [];
+  const keys: string[] = [];
   for (let i = 0; i < Math.min(3, tokens.length); i++) {
-    for (const t of INDEX.get(tokens[i].text.toLowerCase()) ?? []) {
-      if (!seen.has(t)) { seen.add(t); out.push(t); }
-    }
+    const k = tokens[i].text.toLowerCase();
+    keys.push(INDEX.has(k) ? k : '');
   }
-  // Keep table order so that earlier rows win where two could read the same text.
-  return out.sort((a, b) => a.order - b.order);
+  const key = keys.join('\u0000');
+  let out = CANDIDATES.get(key);
+  if (!out) {
+    const seen = new Set<Template>();
+    out = [];
+    for (const k of keys) for (const t of (k ? INDEX.get(k) : undefined) ?? []) if (!seen.has(t)) { seen.add(t); out.push(t); }
+    // Keep table order so that earlier rows win where two could read the same text.
+    out.sort((a, b) => a.order - b.order);
+    CANDIDATES.set(key, out);
+  }
+  return out;
 }
 
 export function matchInstruction(tokens: Token[], names: NameContext): MatchResult | MatchFailure {

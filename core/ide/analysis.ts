@@ -14,6 +14,7 @@
 import { Diagnostic, Span, hasErrors } from '../diag';
 import { BpfObject, SourcePos, emptyObject } from '../object';
 import { assemble } from '../asm/assemble';
+import { lex } from '../asm/lexer';
 import { LinkedProgram, ProgramRef, linkProgram, listPrograms } from '../link';
 import { sectionProgType } from '../progtypes/table';
 import { verifyProgram, VerifyResult } from '../verifier';
@@ -79,12 +80,13 @@ export function analyzeDocument(text: string, opts: AnalysisOptions = {}): Analy
   const defaultProgType = opts.defaultProgType ?? DEFAULT_PROG_TYPE;
   const base = { language, text, lines: text.split(/\r\n|\r|\n/), defaultProgType };
   if (language === 'cbpf') return analyzeClassic(text, base, opts);
-  const { object, diagnostics } = assemble(text);
+  const statements = lex(text);
+  const { object, diagnostics } = assemble(text, statements);
   const programs = listPrograms(object).map((ref): ProgramAnalysis => {
     const def = sectionProgType(ref.section);
     return { ref, progType: def?.progType ?? defaultProgType, program: linkProgram(object, ref).program };
   });
-  const a: Analysis = { ...base, object, programs, insnsAtLine: lineIndex(programs), symbols: collectSymbols(text, object, 'ebpf'), diagnostics: [...diagnostics] };
+  const a: Analysis = { ...base, object, programs, insnsAtLine: lineIndex(programs), symbols: collectSymbols(text, object, 'ebpf', statements), diagnostics: [...diagnostics] };
   if (!hasErrors(diagnostics)) verifyAll(a, opts);
   return a;
 }

@@ -10,7 +10,7 @@
 
 import { Span } from '../diag';
 import { BpfObject } from '../object';
-import { lex, Token } from '../asm/lexer';
+import { lex, Statement, Token } from '../asm/lexer';
 import { listPrograms } from '../link';
 
 export type NameKind = 'label' | 'function' | 'map' | 'section';
@@ -38,7 +38,8 @@ function spanOf(t: Token): Span {
   return { line: t.line, col: t.col, endCol: t.endCol };
 }
 
-export function collectSymbols(text: string, object: BpfObject | undefined, flavour: 'ebpf' | 'cbpf'): SymbolTable {
+/** `statements`: the text lexed in `flavour` (given when the caller has it already). */
+export function collectSymbols(text: string, object: BpfObject | undefined, flavour: 'ebpf' | 'cbpf', statements: readonly Statement[] = lex(text, { flavour })): SymbolTable {
   const defs: NameDef[] = [];
   const idents: Token[] = [];
   const defTokens = new Set<Token>();
@@ -51,7 +52,7 @@ export function collectSymbols(text: string, object: BpfObject | undefined, flav
   // Split as the lexer splits (a lone \r ends a line too), and only when a section needs its name's text.
   let split: string[] | undefined;
   const lines = () => (split ??= text.split(/\r\n|\r|\n/));
-  for (const st of lex(text, { flavour })) {
+  for (const st of statements) {
     const toks = st.tokens;
     if (!toks.length) continue;
     lastLine = Math.max(lastLine, toks[toks.length - 1].line);

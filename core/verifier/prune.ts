@@ -32,7 +32,8 @@ function frameCovered(old: Frame, cur: Frame): boolean {
 }
 
 export function regCovered(old: Reg, cur: Reg): boolean {
-  if (old.kind === 'not_init') return true;
+  // States share unchanged registers and slots with the checkpoints they were cloned from.
+  if (old === cur || old.kind === 'not_init') return true;
   if (old.kind !== cur.kind || old.maybeNull !== cur.maybeNull) return false;
   if (old.kind === 'scalar') return scalarRangeWithin(old.v, cur.v) && tnumIn(old.v.varOff, cur.v.varOff);
   if (old.off !== cur.off || old.map !== cur.map || old.frameno !== cur.frameno || old.memSize !== cur.memSize) return false;
@@ -44,7 +45,7 @@ export function regCovered(old: Reg, cur: Reg): boolean {
 }
 
 function slotCovered(old: StackSlot | undefined, cur: StackSlot | undefined): boolean {
-  if (!old) return true; // a slot never touched on the old path (a hole in the array) asks nothing
+  if (!old || old === cur) return true; // a slot never touched on the old path (a hole in the array) asks nothing
   for (let b = 0; b < 8; b++) {
     const o = old.types[b];
     if (o === 'invalid') continue;

@@ -104,12 +104,15 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   let states = 0;
   const joined: (Reg[] | undefined)[] = new Array(insns.length);
   const joinedAfter: (Reg[] | undefined)[] = new Array(insns.length);
+  // Where every path goes on to the next instruction and nothing else enters it, the state
+  // after an instruction is the state before the next one: marked here rather than joined twice.
+  const afterIsNext = new Uint8Array(insns.length);
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
     const r: VerifyResult = {
       accepted, path: [], stats: { processedInsns: processed, states }, diagnostics: [],
       insnState: (pc) => (joined[pc] ? regsString(joined[pc]!) : undefined),
       regsBefore: (pc) => regStrings(joined[pc]),
-      regsAfter: (pc) => regStrings(joinedAfter[pc]),
+      regsAfter: (pc) => regStrings(afterIsNext[pc] ? joined[pc + 1] : joinedAfter[pc]),
       ...extra,
     };
     if (!accepted && r.message) {
@@ -196,7 +199,8 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
       }
       if (out.kind === 'exit') break;
       if (out.kind === 'next') {
-        joinInto(joinedAfter, pc, curFrame(out.state).regs);
+        if (out.pc === pc + 1 && !isPrunePoint[pc + 1] && out.state.frames.length === state.frames.length) afterIsNext[pc] = 1;
+        else joinInto(joinedAfter, pc, curFrame(out.state).regs);
         state = out.state; pc = out.pc;
         continue;
       }
