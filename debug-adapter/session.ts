@@ -401,9 +401,18 @@ export class EbpfDebugSession extends LoggingDebugSession {
     return path ? new Source(basename(path), this.convertDebuggerPathToClient(resolve(path))) : undefined;
   }
 
+  /** The function a pc is in: the nearest entry at or before it (the program's start or a bpf-to-bpf call target). */
   private functionAt(pc: number): string {
-    const fn = [...this.rt!.program.functions].reverse().find((f) => f.slot <= pc);
-    return `${fn?.name ?? this.rt!.input.ref.name} @ insn ${pc}`;
+    const rt = this.rt!;
+    const program = rt.program;
+    const entries = new Set<number>([0, ...program.functions.map((f) => f.slot)]);
+    program.insns.forEach((i, k) => { if (rt.isLocalCall(k)) entries.add(k + 1 + i.imm); });
+    const entry = Math.max(...[...entries].filter((e) => e <= pc));
+    const origin = program.origin[entry];
+    const name = program.functions.find((f) => f.slot === entry && f.name !== origin?.section)?.name
+      ?? rt.input.object.symbols.find((s) => origin && s.section === origin.section && s.offset === origin.slot * 8 && s.kind !== 'section')?.name
+      ?? (entry === 0 ? rt.input.ref.name : `sub_${entry}`);
+    return `${name} @ insn ${pc}`;
   }
 
   protected override scopesRequest(response: DebugProtocol.ScopesResponse, args: DebugProtocol.ScopesArguments): void {

@@ -1,12 +1,14 @@
 // `npm run bench`: speed, as ratios against the running kernel measured in the same run
 // (DESIGN.md, Testing). Needs the compiled tree (npm run bench builds and compiles first).
 // Where bpf(2) is not permitted, our numbers print alone, saying why.
-// Last, the language server's latency against the issue's targets (scripts/bench-lsp.mjs).
+// Last, the language server's latency against the issue's targets (scripts/bench-lsp.mjs), and
+// the debugger's step and going-back costs (scripts/bench-dap.mjs).
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { benchLsp } from './bench-lsp.mjs';
+import { benchDap } from './bench-dap.mjs';
 const require = createRequire(import.meta.url);
 const { parseCase, assembleCase } = require('../out/test/verifier/kernelVerdict.js');
 const { verifyObjectProgram } = require('../out/core/verifier/index.js');
@@ -68,3 +70,6 @@ console.log(`VM, xdp_drop_udp on a 64-byte packet (setup included): ours ${vmNs.
 
 // --- the language server: diagnostics, hover and completion latency against the issue's targets
 await benchLsp();
+
+// --- the debugger: a `next` over DAP, and going back through a 10,000,000-instruction run
+await benchDap();
