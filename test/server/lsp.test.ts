@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LspClient } from './client';
 import { REPO_ROOT } from '../paths';
-import { findTool, run } from '../tools';
+import { canLoadBpf, findTool, run } from '../tools';
 
 const XDP = readFileSync(join(REPO_ROOT, 'examples', 'xdp_drop_udp.bpf.s'), 'utf8');
 const XDP_URI = 'file:///work/xdp_drop_udp.bpf.s';
@@ -243,6 +243,38 @@ test('quick fixes remove the error they are offered for; code lenses; inlay hint
     await c.open(XDP_URI, XDP);
     const hints = await c.request<{ position: { line: number }; label: string }[]>('textDocument/inlayHint', { textDocument: { uri: XDP_URI }, range });
     assert.ok(hints.some((h) => h.position.line === lineOf(XDP, 'r4 += 14') && /R4=pkt\(off=14,r=0\)/.test(h.label)), JSON.stringify(hints.slice(0, 5)));
+  } finally {
+    await c.close();
+  }
+});
+
+test('classic BPF hover and completion; the kernel cross-check setting', async () => {
+  const uri = 'file:///work/h.cbpf';
+  const text = 'ldh [12]\njeq #0x800, keep, drop\nkeep: ret #-1\ndrop: ret #0\n';
+  await client.open(uri, text, 'cbpf');
+  await client.diagnostics((p) => p.uri === uri);
+  const h = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 1 } });
+  assert.match(h.contents.value, /r0 = \*\(u16 \*\)skb\[0xc\]/, 'the eBPF translation of the line');
+  const items = await client.request<{ items: { label: string }[] }>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 0 } });
+  assert.ok(items.items.some((i) => i.label.startsWith('ldh')));
+
+  const c = new LspClient();
+  try {
+    await c.initialize({ kernelCrossCheck: true });
+    const loop = 'r0 = 0\nif r1 == 0 goto out\nspin:\ngoto spin\nout:\nexit\n';
+    await c.open('file:///work/loop.bpf.s', loop);
+    const p = await c.diagnostics((x) => x.uri === 'file:///work/loop.bpf.s');
+    const kernel = p.diagnostics.filter((d) => d.code === 'kernel');
+    if (canLoadBpf()) {
+      // A known difference (the README's): we name the infinite loop, the kernel prints the state that repeats.
+      assert.equal(kernel.length, 1, JSON.stringify(p.diagnostics));
+      assert.match(kernel[0].message, /^the kernel rejects this program: old state: R0=0 R1=ctx\(\) R10=fp0 \(our verifier says: infinite loop detected at insn 2\)/);
+    } else {
+      assert.match(kernel[0]?.message ?? '', /kernel cross-check unavailable/);
+    }
+    await c.open('file:///work/ok.bpf.s', XDP);
+    const ok = await c.diagnostics((x) => x.uri === 'file:///work/ok.bpf.s');
+    assert.deepEqual(ok.diagnostics.filter((d) => d.code === 'kernel' && d.severity !== 3), [], 'agreement says nothing');
   } finally {
     await c.close();
   }
