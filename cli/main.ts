@@ -30,21 +30,23 @@ const COMMANDS: Record<string, Command> = {
   lsp: {
     summary: 'the language server (--stdio), for any editor',
     help: 'usage: ebpf-workbench lsp --stdio\n\nThe language server over stdio (dist/server.js also takes --node-ipc): diagnostics from the assembler\nand the verifier as you type, hover, completion, navigation, formatting, quick fixes (see the README).',
-    run: () => {
-      // The server bundle reads --stdio from process.argv itself; it runs until the client leaves.
-      require(require('node:path').join(__dirname, 'server.js'));
-      return new Promise<number>(() => undefined);
-    },
+    run: () => runBundle('server.js'),
   },
   dap: {
     summary: 'the debug adapter (DAP) over stdio, for any DAP client',
     help: 'usage: ebpf-workbench dap\n\nThe Debug Adapter Protocol over stdio (the same adapter as dist/debugAdapter.js). Launch attributes:\nprogram, section, programName, programType, packet, packetFile, pcap, packetIndex, ctx, mem, memFile,\nmaps, env, budget, stopOnEntry (see the README).',
-    run: () => {
-      require(require('node:path').join(__dirname, 'debugAdapter.js'));
-      return new Promise<number>(() => undefined);
-    },
+    run: () => runBundle('debugAdapter.js'),
   },
 };
+
+/**
+ * Runs a protocol server's bundle in this process (it reads --stdio from process.argv
+ * itself); the command never returns: the server runs until its client leaves.
+ */
+function runBundle(file: string): Promise<number> {
+  require(require('node:path').join(__dirname, file));
+  return new Promise<number>(() => undefined);
+}
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((k) => k.length));

@@ -463,11 +463,20 @@ export class EbpfDebugSession extends LoggingDebugSession {
     this.sendResponse(response);
   }
 
+  /** A memory reference plus offset as an address; a reference that is not a number answers an error. */
+  private address(response: DebugProtocol.Response, reference: string, offset = 0): bigint | undefined {
+    try {
+      return BigInt(reference) + BigInt(offset);
+    } catch {
+      this.sendErrorResponse(response, 1007, `bad memory reference ${reference}`);
+      return undefined;
+    }
+  }
+
   protected override readMemoryRequest(response: DebugProtocol.ReadMemoryResponse, args: DebugProtocol.ReadMemoryArguments): void {
     const rt = this.needRuntime(response);
-    if (!rt) return;
-    let addr: bigint;
-    try { addr = BigInt(args.memoryReference) + BigInt(args.offset ?? 0); } catch { this.sendErrorResponse(response, 1007, `bad memory reference ${args.memoryReference}`); return; }
+    const addr = rt && this.address(response, args.memoryReference, args.offset);
+    if (!rt || addr === undefined) return;
     const count = Math.min(Math.max(args.count, 0), 1 << 20);
     // Read what is readable from the start; the rest is reported unreadable.
     let got = 0;
@@ -482,9 +491,8 @@ export class EbpfDebugSession extends LoggingDebugSession {
 
   protected override writeMemoryRequest(response: DebugProtocol.WriteMemoryResponse, args: DebugProtocol.WriteMemoryArguments): void {
     const rt = this.needRuntime(response);
-    if (!rt) return;
-    let addr: bigint;
-    try { addr = BigInt(args.memoryReference) + BigInt(args.offset ?? 0); } catch { this.sendErrorResponse(response, 1007, `bad memory reference ${args.memoryReference}`); return; }
+    const addr = rt && this.address(response, args.memoryReference, args.offset);
+    if (!rt || addr === undefined) return;
     const bytes = Uint8Array.from(Buffer.from(args.data, 'base64'));
     const err = rt.run.vm.writeMemory(addr, bytes);
     if (err) { this.sendErrorResponse(response, 1008, err); return; }

@@ -13,7 +13,8 @@ import { pathToFileURL } from 'node:url';
 import { performance } from 'node:perf_hooks';
 const require = createRequire(import.meta.url);
 const { LspClient } = require('../out/test/server/client.js');
-const { rng, randInt } = require('../out/test/gen.js');
+const { rng } = require('../out/test/gen.js');
+const { xdpParserProgram } = require('../out/test/gen/xdpParser.js');
 const { analyzeDocument } = require('../out/core/ide/analysis.js');
 
 const SIZES = [{ nInsns: 1000, targetMs: 50 }, { nInsns: 10000, targetMs: 300 }];
@@ -121,55 +122,10 @@ function quantile(xs, q) {
 
 const fmt = (ms) => (ms < 10 ? ms.toFixed(1) : ms.toFixed(0));
 
-/**
- * A realistic XDP program of about `nInsns` instructions that the verifier accepts: header
- * parsing behind bounds checks (loads of 1, 2 and 4 bytes at random offsets, compares that
- * skip a block or drop the packet), per-protocol counters in an array map with the null check,
- * and some arithmetic on what was read. Blocks only widen the registers where their skipped
- * path joins, so that states prune as in a real parser and verification stays linear.
- */
+/** The robustness test's generated XDP parser (test/gen/xdpParser.ts), which the verifier accepts. */
 function xdpProgram(nInsns, seed) {
-  const r = rng(seed);
-  const out = ['# a generated XDP parser: bounds checks, loads, branches and counters', '',
-    '\t.map counters, type=array, key=4, value=8, max_entries=16', '\t.license "GPL"', '', '\t.section xdp', '\t.globl parse', 'parse:'];
-  let n = 0;
-  let label = 0;
-  const emit = (s) => { out.push(`\t${s}`); n++; };
-  emit('r6 = r1                         # keep the context: calls clobber r1-r5');
-  emit('r2 = *(u32 *)(r6 + 0)           # data');
-  emit('r3 = *(u32 *)(r6 + 4)           # data_end');
-  emit('r7 = 0'); emit('r8 = 0');
-  while (n < nInsns - 4) {
-    const c = r();
-    const off = randInt(r, 0, 120) * 2;
-    if (c < 0.6) {
-      const l = `hdr${label++}`;
-      out.push(`# the header at ${off}: its type, then its length nibble`);
-      emit('r4 = r2'); emit(`r4 += ${off + 8}`); emit('if r4 > r3 goto out');
-      emit(`r5 = *(u16 *)(r2 + ${off})`);
-      emit(`if r5 != ${randInt(r, 1, 65534)} goto ${l}`);
-      emit(`r5 = *(u8 *)(r2 + ${off + 2})`); emit('r5 &= 15'); emit('r7 += r5');
-      emit(`r5 = *(u16 *)(r2 + ${off})`);
-      out.push(`${l}:`);
-    } else if (c < 0.8) {
-      emit('r4 = r2'); emit(`r4 += ${off + 4}`); emit('if r4 > r3 goto out');
-      emit(`r5 = *(u32 *)(r2 + ${off})`); emit('r8 ^= r5');
-      emit(`if r5 == ${randInt(r, 1, 1 << 30)} goto drop`);
-    } else if (c < 0.9) {
-      const l = `counted${label++}`;
-      emit(`*(u32 *)(r10 - 4) = ${randInt(r, 0, 15)}`); emit('r2 = r10'); emit('r2 += -4');
-      emit('r1 = counters ll'); n++;
-      emit('call bpf_map_lookup_elem'); emit(`if r0 == 0 goto ${l}`);
-      emit('r1 = 1'); emit('lock *(u64 *)(r0 + 0) += r1');
-      out.push(`${l}:`);
-      emit('r0 = 0'); emit('r2 = *(u32 *)(r6 + 0)'); emit('r3 = *(u32 *)(r6 + 4)');
-    } else {
-      emit('r9 = r7'); emit(`r9 *= ${randInt(r, 3, 97)}`); emit('r9 >>= 3');
-    }
-  }
-  out.push('out:'); emit('r0 = 2                          # XDP_PASS'); emit('exit');
-  out.push('drop:'); emit('r0 = 1                          # XDP_DROP'); emit('exit');
-  return { text: out.join('\n') + '\n', nLines: out.length };
+  const text = xdpParserProgram(rng(seed), nInsns);
+  return { text, nLines: text.split('\n').length - 1 };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await benchLsp();

@@ -11,11 +11,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { startAdapter } from './dap';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { REPO_ROOT } from '../paths';
 import { writePcap } from '../../core/input/pcap';
 
-const ADAPTER = join(REPO_ROOT, 'dist', 'debugAdapter.js');
 const XDP = join(REPO_ROOT, 'examples', 'xdp_drop_udp.bpf.s');
 const XDP_TEXT = readFileSync(XDP, 'utf8');
 const CBPF = join(REPO_ROOT, 'examples', 'http_syn.cbpf');
@@ -32,11 +32,7 @@ let dc: DebugClient;
 let dir: string;
 before(() => { dir = mkdtempSync(join(tmpdir(), 'dap-')); });
 after(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(async () => {
-  dc = new DebugClient(process.execPath, ADAPTER, 'ebpf');
-  dc.defaultTimeout = 10000;
-  await dc.start();
-});
+beforeEach(async () => { dc = await startAdapter(); });
 afterEach(async () => { await dc.stop(); });
 
 async function topFrame(): Promise<DebugProtocol.StackFrame> {

@@ -11,11 +11,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
+import { startAdapter } from './dap';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { REPO_ROOT } from '../paths';
 import { writePcap } from '../../core/input/pcap';
 
-const ADAPTER = join(REPO_ROOT, 'dist', 'debugAdapter.js');
 const FRAME = '000000000000020000000001080045000014000000004011000000000000000000000000';
 
 // 1-based lines, as DAP has them.
@@ -59,11 +59,7 @@ before(() => {
   writeFileSync(callsFile, CALLS);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
-beforeEach(async () => {
-  dc = new DebugClient(process.execPath, ADAPTER, 'ebpf');
-  dc.defaultTimeout = 10000;
-  await dc.start();
-});
+beforeEach(async () => { dc = await startAdapter(); });
 afterEach(async () => { await dc.stop(); });
 
 async function launch(args: Record<string, unknown>, configure: () => Promise<unknown> = async () => undefined, stop = 'entry'): Promise<void> {
@@ -148,8 +144,7 @@ test('pause stops a long run; a helper returning an error stops as an exception 
 
   const upd = join(dir, 'update.bpf.s');
   writeFileSync(upd, '.map a, type=array, key=4, value=8, max_entries=1\n.section xdp\n*(u32 *)(r10 - 4) = 5\n*(u64 *)(r10 - 16) = 0\nr1 = a ll\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -16\nr4 = 0\ncall bpf_map_update_elem\nr0 = 2\nexit\n');
-  dc = new DebugClient(process.execPath, ADAPTER, 'ebpf');
-  await dc.start();
+  dc = await startAdapter();
   await launch({ program: upd, packet: FRAME }, () => dc.setExceptionBreakpointsRequest({ filters: ['fault', 'helperError'] }), '');
   const stopped = await dc.waitForEvent('stopped') as DebugProtocol.StoppedEvent;
   assert.equal(stopped.body.reason, 'exception');
@@ -174,15 +169,13 @@ test('launch inputs: ctx for a kprobe, mem for raw, initial maps, env, packetInd
   writeFileSync(t, '.map m, type=array, key=4, value=8, max_entries=2\n.section xdp\ncall bpf_ktime_get_ns\nr6 = r0\nr0 = 2\nexit\n');
   writeFileSync(maps, JSON.stringify({ m: { type: 'array', entries: [{ key: '01000000', value: '2a00000000000000' }] } }));
   writeFileSync(env, JSON.stringify({ time_ns: 123456789 }));
-  dc = new DebugClient(process.execPath, ADAPTER, 'ebpf');
-  await dc.start();
+  dc = await startAdapter();
   await launch({ program: raw, programType: 'raw', mem: '78563412' });
   await step(dc.nextRequest({ threadId: 1 }), 2);
   assert.match((await dc.evaluateRequest({ expression: 'r0', context: 'watch' })).body.result, /^0x12345678 /);
   await dc.stop();
 
-  dc = new DebugClient(process.execPath, ADAPTER, 'ebpf');
-  await dc.start();
+  dc = await startAdapter();
   const pcap = join(dir, 'p.pcap');
   writeFileSync(pcap, writePcap([Uint8Array.from(Buffer.from(FRAME, 'hex')), Uint8Array.from(Buffer.from(FRAME, 'hex'))]));
   await launch({ program: t, maps, env, pcap, packetIndex: 1 });
@@ -192,8 +185,7 @@ test('launch inputs: ctx for a kprobe, mem for raw, initial maps, env, packetInd
   assert.equal((await dc.threadsRequest()).body.threads[0].name, 'program', 'one packet of the capture');
   await dc.stop();
 
-  dc = new DebugClient(process.execPath, ADAPTER, 'ebpf');
-  await dc.start();
+  dc = await startAdapter();
   await dc.initializeRequest();
   await assert.rejects(dc.launchRequest({ program: t, pcap, packetIndex: 5 } as DebugProtocol.LaunchRequestArguments), /packetIndex 5: the capture has 2 packets/);
   await assert.rejects(dc.launchRequest({ program: t, packet: 'xyz' } as DebugProtocol.LaunchRequestArguments), /packet: /);
