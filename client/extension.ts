@@ -1,17 +1,28 @@
 /**
- * The VS Code side: starts the language server and registers the debug adapter. It holds
- * no language logic (that lives in server/ and core/); commands and views arrive with
- * issue #8.
+ * The VS Code side: starts the language server and registers the debug adapter, then wires
+ * the commands, views and status bar kept in their own files. It holds no language logic:
+ * every answer comes from the server (custom requests) or the debug adapter.
  */
 
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
+import { DISASM_SCHEME, registerCommands } from './commands';
+import { CfgView } from './cfgView';
+import { MapsView } from './mapsView';
+import { registerDebugConfigurations } from './debugConfig';
+import { registerStatusBar } from './statusBar';
 
 let client: LanguageClient | undefined;
-const DISASM_SCHEME = 'ebpf-disasm';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What the extension offers other extensions and its own tests. */
+export interface EbpfApi {
+  client: LanguageClient;
+  cfg: CfgView;
+  maps: MapsView;
+}
+
+export function activate(context: vscode.ExtensionContext): EbpfApi {
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
     run: { module: serverModule, transport: TransportKind.ipc },
@@ -24,28 +35,19 @@ export function activate(context: vscode.ExtensionContext): void {
   client = languageClient;
   void languageClient.start();
 
-  // Object files open as read-only disassembly, which the server writes (ebpf/disassemble) and checks.
-  context.subscriptions.push(
-    vscode.workspace.registerTextDocumentContentProvider(DISASM_SCHEME, {
-      provideTextDocumentContent: async (uri) => {
-        const r = await languageClient.sendRequest<{ text: string } | null>('ebpf/disassemble', { uri: vscode.Uri.file(uri.path).toString() });
-        return r?.text ?? `; cannot disassemble ${uri.path}`;
-      },
-    }),
-    vscode.commands.registerCommand('ebpf.openDisassembly', async (file?: vscode.Uri) => {
-      const target = file ?? (await vscode.window.showOpenDialog({ filters: { 'BPF objects': ['o', 'bin'] } }))?.[0];
-      if (!target) return;
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: DISASM_SCHEME, path: target.fsPath }));
-      await vscode.window.showTextDocument(await vscode.languages.setTextDocumentLanguage(doc, 'ebpf'), { preview: false });
-    }),
-  );
-
   const adapter = context.asAbsolutePath(path.join('dist', 'debugAdapter.js'));
   context.subscriptions.push(
     vscode.debug.registerDebugAdapterDescriptorFactory('ebpf', {
       createDebugAdapterDescriptor: () => new vscode.DebugAdapterExecutable(process.execPath, [adapter]),
     }),
   );
+  const output = vscode.window.createOutputChannel('eBPF');
+  const cfg = new CfgView(context, languageClient);
+  const maps = new MapsView(context);
+  registerCommands(context, languageClient, output, cfg);
+  registerDebugConfigurations(context);
+  registerStatusBar(context, languageClient);
+  return { client: languageClient, cfg, maps };
 }
 
 export function deactivate(): Thenable<void> | undefined {

@@ -21,7 +21,8 @@ import { helperByName } from '../core/helpers/table';
 import { printInsn } from '../core/asm/print';
 import { slotHex } from '../core/isa/insn';
 import { LaunchArguments, Launched, readLaunch } from './launch';
-import { Variables, hexAddress } from './variables';
+import { Variables, hexAddress, valueBytes } from './variables';
+import { mapEntries } from '../core/debug/values';
 
 const THREAD = 1;
 
@@ -523,6 +524,40 @@ export class EbpfDebugSession extends LoggingDebugSession {
     }
     response.body = { instructions: out };
     this.sendResponse(response);
+  }
+
+  /**
+   * Ours, for the extension's Maps view: `ebpf/maps` lists every map and its entries now;
+   * `ebpf/setMapValue {map, key, value}` writes one (key in hex, value in hex or an integer).
+   */
+  protected override customRequest(command: string, response: DebugProtocol.Response, args: { map?: string; key?: string; value?: string }): void {
+    const rt = this.needRuntime(response);
+    if (!rt) return;
+    if (command === 'ebpf/maps') {
+      response.body = {
+        maps: [...rt.mapSet.values()].map((m) => ({
+          name: m.name, type: m.def.type, keySize: m.def.keySize, valueSize: m.def.valueSize,
+          entries: mapEntries(m).map((e) => ({ key: Buffer.from(e.key).toString('hex'), keyText: e.keyText, valueText: e.valueText })),
+        })),
+      };
+      this.sendResponse(response);
+      return;
+    }
+    if (command === 'ebpf/setMapValue') {
+      const m = args.map ? rt.mapSet.get(args.map) : undefined;
+      if (!m || typeof args.key !== 'string' || typeof args.value !== 'string') { this.sendErrorResponse(response, 1010, 'ebpf/setMapValue takes {map, key (hex), value}'); return; }
+      const key = Uint8Array.from(Buffer.from(args.key, 'hex'));
+      const value = valueBytes(args.value, m.def.valueSize, () => {
+        const v = evaluateText(args.value!, this.vars!.evalEnv());
+        if (!v.ok) throw new Error(v.error);
+        return v.value;
+      });
+      const err = m.sysUpdate(key, value, 0);
+      if (err !== 0) { this.sendErrorResponse(response, 1011, `${m.name}: update failed (${err})`); return; }
+      this.sendResponse(response);
+      return;
+    }
+    this.sendErrorResponse(response, 1012, `unknown request ${command}`);
   }
 
   protected override dispatchRequest(request: DebugProtocol.Request): void {

@@ -237,7 +237,7 @@ export function hexAddress(a: { lo: number; hi: number }): string {
 }
 
 /** A map value from `0a 00 00 00` hex bytes, or an integer written little-endian into the value size. */
-function valueBytes(text: string, size: number, integer: () => bigint): Uint8Array {
+export function valueBytes(text: string, size: number, integer: () => bigint): Uint8Array {
   const compact = text.replace(/\s+/g, '');
   if (/^([0-9a-fA-F]{2})+$/.test(compact) && compact.length === size * 2 && !/^\d+$/.test(text.trim())) {
     return Uint8Array.from(compact.match(/../g)!.map((h) => parseInt(h, 16)));

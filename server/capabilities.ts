@@ -29,4 +29,6 @@ export const DOCUMENT_METHODS = [
   'textDocument/prepareRename', 'textDocument/rename', 'textDocument/documentSymbol',
   'textDocument/semanticTokens/full', 'textDocument/foldingRange', 'textDocument/inlayHint',
   'textDocument/codeLens', 'textDocument/codeAction', 'textDocument/formatting',
+  // Ours, for the client's views and commands (client/).
+  'ebpf/cfg', 'ebpf/verify', 'ebpf/verifyKernel',
 ];

@@ -10,6 +10,32 @@ import { Analysis } from '../core/ide/analysis';
 import { sectionProgType } from '../core/progtypes/table';
 import { kernelAvailable, kernelLogMessage, loadObjectProgram } from '../core/kernel';
 
+export interface KernelVerdict {
+  section: string;
+  name: string;
+  progType: string;
+  accepted?: boolean;
+  message?: string;
+  log?: string;
+  /** Why the kernel could not be asked. */
+  unavailable?: string;
+}
+
+/** Each program loaded into the kernel (the `Verify in kernel` command): its verdict and log. */
+export function kernelVerdicts(a: Analysis): KernelVerdict[] {
+  const available = kernelAvailable();
+  return a.programs.map((p) => {
+    const base = { section: p.ref.section, name: p.ref.name, progType: p.progType };
+    if (!available.ok) return { ...base, unavailable: available.reason };
+    const loaded = loadObjectProgram(a.object, p.ref, { progType: p.progType, attachType: sectionProgType(p.ref.section)?.expectedAttachType, logLevel: 2 });
+    if (!('load' in loaded)) return { ...base, unavailable: 'message' in loaded ? loaded.message : loaded.unavailable };
+    const l = loaded.load;
+    loaded.close();
+    if ('fd' in l) return { ...base, accepted: true, log: l.log };
+    return { ...base, accepted: false, message: 'log' in l ? kernelLogMessage(l.log, l.message) : l.unavailable, log: 'log' in l ? l.log : undefined };
+  });
+}
+
 export function crossCheckDiagnostics(a: Analysis): Diagnostic[] {
   const available = kernelAvailable();
   const firstLine = (k: number) => a.programs[k].program.lines.find((l) => l && !l.file);

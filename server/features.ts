@@ -16,6 +16,13 @@ import { formatEdits } from '../core/ide/format';
 import { quickFixes } from '../core/ide/fixes';
 import { codeLenses } from '../core/ide/lens';
 import { inlayHints } from '../core/ide/inlay';
+import { controlFlowGraph } from '../core/ide/cfg';
+import { runProgram } from '../core/vm/run';
+import { MapSet } from '../core/maps/create';
+import { progTypeByName } from '../core/progtypes/table';
+import { readCapture } from '../core/input/pcap';
+import { parseHex } from '../core/input/parse';
+import { kernelVerdicts } from './crossCheck';
 import { Analysis } from '../core/ide/analysis';
 import {
   definitionAt, documentSymbols, highlightsAt, prepareRename, referencesAt, renameAt,
@@ -109,6 +116,44 @@ export const FEATURES: Record<string, Feature> = {
   'textDocument/inlayHint': (a, p: { range: Range }, ctx): InlayHint[] => (ctx.settings.inlayHints
     ? inlayHints(a, { startLine: p.range.start.line, endLine: p.range.end.line }).map((h) => ({ position: { line: h.line, character: h.col }, label: h.label, paddingLeft: true }))
     : []),
+  // The client's views and commands (client/): plain JSON, no LSP types.
+  'ebpf/cfg': (a, p: { program?: number }) => controlFlowGraph(a, p.program ?? 0) ?? null,
+  'ebpf/verify': (a) => ({
+    language: a.language,
+    errors: a.diagnostics.filter((d) => d.severity === 'error' && d.code !== 'verifier').length,
+    programs: a.programs.map((p) => ({
+      section: p.ref.section, name: p.ref.name, progType: p.progType, insns: p.program.insns.length,
+      takesPacket: progTypeByName(p.progType)?.testRun === 'packet',
+      accepted: p.result?.accepted, message: p.result?.message, processedInsns: p.result?.stats.processedInsns,
+      explain: p.result?.diagnostics[0]?.explain, fix: p.result?.diagnostics[0]?.fix,
+      line: p.result?.insnIdx !== undefined ? p.program.lines[p.result.insnIdx]?.line : undefined,
+    })),
+  }),
+  'ebpf/verifyKernel': (a) => kernelVerdicts(a),
+  'ebpf/run': (a, p: { section?: string; program?: string; packetHex?: string; pcap?: Uint8Array }) => {
+    const prog = a.programs.find((x) => (!p.section || x.ref.section === p.section) && (!p.program || x.ref.name === p.program));
+    if (!prog) return { error: 'the document holds no program' };
+    let packets: (Uint8Array | undefined)[] = [undefined];
+    if (p.pcap) {
+      const cap = readCapture(p.pcap);
+      if (cap.diagnostics.some((d) => d.severity === 'error')) return { error: cap.diagnostics[0].message };
+      packets = cap.packets.map((x) => x.data);
+    } else if (p.packetHex) {
+      const b = parseHex(p.packetHex);
+      if (typeof b === 'string') return { error: b };
+      packets = [b];
+    }
+    let maps: MapSet | undefined;
+    const runs = packets.map((packet, index) => {
+      const { result, diagnostics } = runProgram(a.object, prog.ref, { progType: prog.progType, maps, input: { packet } });
+      if (!result) return { index, error: diagnostics.map((d) => d.message).join('; ') };
+      maps = result.maps;
+      return result.stop.reason === 'exit'
+        ? { index, retval: Number(result.r0! & 0xffffffffn), insns: result.insns, printk: result.output.printk }
+        : { index, error: result.stop.message ?? result.stop.reason, insns: result.insns };
+    });
+    return { program: { section: prog.ref.section, name: prog.ref.name, progType: prog.progType }, runs };
+  },
   'textDocument/formatting': (a, p: { options: FormattingOptions }, ctx): TextEdit[] => {
     const indent = p.options?.insertSpaces ? ' '.repeat(Math.min(Math.max(p.options.tabSize ?? 4, 1), 16)) : '\t';
     const edits = formatEdits(a.text, { language: a.language, indent, commentColumn: ctx.settings.format.commentColumn, dialect: ctx.settings.format.dialect });

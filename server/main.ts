@@ -164,6 +164,17 @@ connection.onRequest('ebpf/disassemble', async (params: { uri: string }) => {
   }
 });
 
+/** `ebpf/run {textDocument, section?, program?, packetHex?, pcapPath?}`: the program run on each packet; the capture is read here. */
+connection.onRequest('ebpf/run', async (params: { textDocument: { uri: string }; section?: string; program?: string; packetHex?: string; pcapPath?: string }) => {
+  try {
+    await settingsReady;
+    const pcap = params.pcapPath ? new Uint8Array(readFileSync(params.pcapPath)) : undefined;
+    return await analyzer.request('ebpf/run', params.textDocument.uri, { section: params.section, program: params.program, packetHex: params.packetHex, pcap });
+  } catch (e) {
+    return new ResponseError(ErrorCodes.InvalidParams, `cannot run: ${(e as Error).message}`);
+  }
+});
+
 connection.onShutdown(async () => { await analyzer.stop(); });
 process.on('uncaughtException', (e) => connection.console.error(`uncaught: ${e.stack ?? e}`));
 

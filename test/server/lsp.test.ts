@@ -279,3 +279,26 @@ test('classic BPF hover and completion; the kernel cross-check setting', async (
     await c.close();
   }
 });
+
+test('the client\'s requests: control-flow graph, verdicts, runs and the kernel\'s verdict', async () => {
+  await client.open(XDP_URI, XDP);
+  const cfg = await client.request<{ blocks: { startPc: number; endPc: number; startLine?: number; rejected?: boolean; exit?: boolean }[]; edges: { from: number; to: number; kind: string }[] }>('ebpf/cfg', { textDocument: { uri: XDP_URI } });
+  assert.ok(cfg.blocks.length >= 6, `${cfg.blocks.length} blocks`);
+  assert.equal(cfg.blocks[0].startLine, XDP.split('\n').indexOf('xdp_drop_udp:') + 1);
+  assert.ok(cfg.edges.some((e) => e.kind === 'taken') && cfg.edges.some((e) => e.kind === 'fallthrough'));
+  assert.ok(cfg.blocks.some((b) => b.exit));
+  const v = await client.request<{ programs: { progType: string; accepted: boolean; takesPacket: boolean }[] }>('ebpf/verify', { textDocument: { uri: XDP_URI } });
+  assert.deepEqual(v.programs.map((p) => [p.progType, p.accepted, p.takesPacket]), [['xdp', true, true]]);
+  const udp = '000000000000020000000001080045000020000040004011000' + '0c0a80001c0a8000204d200350008000000000000';
+  const r = await client.request<{ runs: { retval?: number }[] }>('ebpf/run', { textDocument: { uri: XDP_URI }, packetHex: udp });
+  assert.deepEqual(r.runs.map((x) => x.retval), [1], 'UDP is dropped');
+  const k = await client.request<{ accepted?: boolean; unavailable?: string }[]>('ebpf/verifyKernel', { textDocument: { uri: XDP_URI } });
+  if (canLoadBpf()) assert.equal(k[0].accepted, true, JSON.stringify(k));
+  else assert.ok(k[0].unavailable);
+  // A rejected program: the graph marks the block of the instruction the verifier names.
+  const uri = 'file:///work/cfg-bad.bpf.s';
+  await client.open(uri, '.section xdp\nr2 = *(u32 *)(r1 + 0)\nif r2 == 0 goto out\nr0 = *(u8 *)(r2 + 0)\nout:\nr0 = 2\nexit\n');
+  const bad = await client.request<{ blocks: { rejected?: boolean; startLine?: number }[]; message?: string }>('ebpf/cfg', { textDocument: { uri } });
+  assert.deepEqual(bad.blocks.map((b) => !!b.rejected), [false, true, false]);
+  assert.match(bad.message ?? '', /invalid mem access 'scalar'|outside of the packet/);
+});
