@@ -1,20 +1,36 @@
 // `npm start`: the main job on the bundled examples — assemble, disassemble, verify and run
 // each assembly example, verify and run the classic BPF examples, and (when clang-19 is installed) build each C example, disassemble,
-// verify and run it. Runs use one sample frame: Ethernet, IPv4, UDP to port 53.
+// verify and run it. An example with inputs of its own in examples/inputs (made by
+// examples/inputs/make-inputs.mjs) runs on them; the others run on one sample frame: Ethernet,
+// IPv4, UDP to port 53.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 
 const cli = (...args) => spawnSync(process.execPath, ['dist/cli.js', ...args], { stdio: 'inherit' }).status;
 const has = (tool) => spawnSync('which', [tool]).status === 0;
 let failed = 0;
 const FRAME = '000000000000020000000001080045000032000040004011000' + '0c0a800010a000001' + '1234003500' + '1e0000' + '00'.repeat(22);
+const IN = 'examples/inputs';
+const INPUTS = {
+  'xdp_firewall.bpf.s': ['--pcap', `${IN}/firewall.pcap`, '--maps', `${IN}/firewall.maps.json`],
+  'tc_counter.bpf.s': ['--pcap', `${IN}/tc.pcap`],
+  'socket_filter.bpf.s': ['--pcap', `${IN}/dns.pcap`],
+  'kprobe_tracer.bpf.s': ['--ctx', `@${IN}/kprobe.ctx.json`, '--env', `${IN}/env.json`],
+  'http_syn.cbpf': ['--pcap', `${IN}/http.pcap`],
+};
 const verifyAndRun = (file) => {
   console.log(`==> ebpf-workbench verify ${file}`);
   failed += cli('verify', file) ? 1 : 0;
-  console.log(`==> ebpf-workbench run ${file} --packet <a UDP frame>`);
-  failed += cli('run', file, '--packet', FRAME) ? 1 : 0;
+  const inputs = INPUTS[basename(file)];
+  if (inputs) {
+    console.log(`==> ebpf-workbench run ${file} ${inputs.join(' ')}`);
+    failed += cli('run', file, ...inputs) ? 1 : 0;
+  } else {
+    console.log(`==> ebpf-workbench run ${file} --packet <a UDP frame>`);
+    failed += cli('run', file, '--packet', FRAME) ? 1 : 0;
+  }
 };
 
 for (const f of readdirSync('examples').filter((n) => n.endsWith('.bpf.s')).sort()) {
