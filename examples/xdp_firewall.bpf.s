@@ -94,9 +94,9 @@ count:
 	r2 += -8                        # r2 = &index
 	r1 = stats ll
 	call bpf_map_lookup_elem        # r0 = this CPU's {packets, bytes}, or NULL
-	# r0 is never NULL for an index below max_entries. Kernels since 6.14 see
-	# that the key is a constant in range and let the check go; older ones (and
-	# Workbench's verifier today) refuse to dereference a map_value_or_null.
+	# r0 is never NULL for a constant index below max_entries, and 6.18 (and our
+	# verifier) know it when the key is spilled at exactly its size, as here;
+	# older kernels refuse to dereference a map_value_or_null, so keep the check.
 	if r0 == 0 goto out
 	r1 = *(u64 *)(r0 + 0)
 	r1 += 1

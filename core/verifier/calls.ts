@@ -54,7 +54,8 @@ export function checkCall(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
     if (st.frames.length > 1) fail('tail_call is not allowed in subprogs without BTF');
     if (st.refs.length) fail('tail_call would lead to reference leak');
   }
-  const keyConst = helper.name === 'map_lookup_elem' && map?.type === 'array' ? constStackKey(st, f.regs[2], map.keySize) : undefined;
+  // can_elide_value_nullness(): array and percpu_array lookups with a constant key in range cannot fail.
+  const keyConst = helper.name === 'map_lookup_elem' && (map?.type === 'array' || map?.type === 'percpu_array') ? constStackKey(st, f.regs[2], map.keySize) : undefined;
   // r1-r5 are clobbered by the call; r0 gets the return type.
   for (let r = 1; r <= 5; r++) f.regs[r] = NOT_INIT;
   if (CHANGES_PKT_DATA.has(helper.name)) invalidatePacketPointers(st);
@@ -110,7 +111,8 @@ function constStackKey(st: VState, r: Reg, keySize: number): bigint | undefined 
   const b0 = -off - 1;
   const slot = fr.slots[Math.floor(b0 / 8)];
   if (!slot) return undefined;
-  if (off % 8 === 0 && slot.spilled?.kind === 'scalar' && (slot.spillSize ?? 8) >= keySize && tnumIsConst(slot.spilled.v.varOff)) {
+  // get_constant_map_key(): a spill of exactly the key's size holding a constant.
+  if (off % 8 === 0 && slot.spilled?.kind === 'scalar' && (slot.spillSize ?? 8) === keySize && tnumIsConst(slot.spilled.v.varOff)) {
     return BigInt.asUintN(keySize * 8, slot.spilled.v.varOff.value);
   }
   for (let k = 0; k < keySize; k++) {
