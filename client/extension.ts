@@ -20,6 +20,7 @@ export interface EbpfApi {
   client: LanguageClient;
   cfg: CfgView;
   maps: MapsView;
+  statusBar: vscode.StatusBarItem;
 }
 
 export function activate(context: vscode.ExtensionContext): EbpfApi {
@@ -46,8 +47,8 @@ export function activate(context: vscode.ExtensionContext): EbpfApi {
   const maps = new MapsView(context);
   registerCommands(context, languageClient, output, cfg);
   registerDebugConfigurations(context);
-  registerStatusBar(context, languageClient);
-  return { client: languageClient, cfg, maps };
+  const statusBar = registerStatusBar(context, languageClient);
+  return { client: languageClient, cfg, maps, statusBar };
 }
 
 export function deactivate(): Thenable<void> | undefined {
