@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): EbpfApi {
     debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6009'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: 'ebpf' }, { language: 'cbpf' }, { scheme: DISASM_SCHEME }],
+    documentSelector: [{ language: 'ebpf' }, { language: 'cbpf' }, { language: 'c', pattern: '**/*.bpf.c' }, { scheme: DISASM_SCHEME }],
   };
   const languageClient = new LanguageClient('ebpf', 'eBPF Workbench', serverOptions, clientOptions);
   client = languageClient;

@@ -5,6 +5,7 @@
  */
 
 import { Worker } from 'node:worker_threads';
+import { Diagnostic } from '../core/diag';
 import { Language } from '../core/ide/analysis';
 import { DEFAULT_SETTINGS, FromWorker, ServerSettings, ToWorker, VERSION_SLOTS } from './protocol';
 
@@ -81,6 +82,14 @@ export class Analyzer {
   openObject(uri: string, fileName: string, bytes: Uint8Array): void {
     const m: ToWorker = { kind: 'openObject', uri, fileName, bytes, slot: this.slotOf(uri) };
     this.bump(uri, 0);
+    this.replay.set(uri, m);
+    this.worker.postMessage(m);
+  }
+
+  /** A C document, built (see ToWorker 'openC'): analysed and published at once. */
+  openC(uri: string, version: number, text: string, file: string, bytes: Uint8Array | undefined, diagnostics: Diagnostic[]): void {
+    const m: ToWorker = { kind: 'openC', uri, version, text, file, bytes, diagnostics, slot: this.slotOf(uri) };
+    this.bump(uri, version);
     this.replay.set(uri, m);
     this.worker.postMessage(m);
   }

@@ -4,7 +4,8 @@ import { CodeActionKind, ServerCapabilities, TextDocumentSyncKind } from 'vscode
 import { TOKEN_MODIFIERS, TOKEN_TYPES } from '../core/ide/tokens';
 
 export const SERVER_CAPABILITIES: ServerCapabilities = {
-  textDocumentSync: TextDocumentSyncKind.Incremental,
+  // didSave (no text: the server builds a C document from its file on disk).
+  textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental, save: { includeText: false } },
   hoverProvider: true,
   completionProvider: { triggerCharacters: [' ', '.', '(', ',', '#', '['], resolveProvider: true },
   signatureHelpProvider: { triggerCharacters: [' ', ','] },

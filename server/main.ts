@@ -4,11 +4,17 @@
  * feature from them. Diagnostics go out after a short debounce; an edit cancels any older
  * analysis of its document. No document or request can stop the server: each handler
  * catches, logs and answers empty, and a dead worker is restarted.
+ *
+ * A C document (`*.bpf.c`, language `c`) is built here with `ebpf.compileCommand` when it is
+ * opened and saved (server/compile.ts), and its object handed to the worker, which publishes
+ * clang's diagnostics and the verifier's on their C lines; its code lenses give each
+ * program's verdict. Edits between saves change nothing: the diagnostics are the saved file's.
  */
 
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildC } from './compile';
 import {
   createConnection, DidChangeConfigurationNotification, ErrorCodes, InitializeResult, ProposedFeatures, ResponseError, TextDocuments,
 } from 'vscode-languageserver/node';
@@ -38,6 +44,12 @@ const settingsReady = new Promise<void>((resolve) => { settingsRead = resolve; }
 
 const analyzer = new Analyzer(join(__dirname, 'serverWorker.js'), {
   diagnostics: (uri, version, diagnostics, ms) => {
+    const build = cBuilds.get(uri);
+    if (build !== undefined) {
+      // A C document's diagnostics are those of its newest build (they follow saves, not edits).
+      if (version === build) void connection.sendDiagnostics({ uri, diagnostics: diagnostics as never[] });
+      return;
+    }
     lastAnalysisMs.set(uri, ms);
     const doc = documents.get(uri);
     // A stale result (the document moved on) is dropped; disassembly documents have no editor version.
@@ -53,6 +65,30 @@ function languageOf(doc: TextDocument): Language {
 }
 
 const isDisassembly = (uri: string) => uri.startsWith('ebpf-disasm:');
+
+/** A C document this server builds: a `file:` URI ending in `.bpf.c` (only those are sent, whatever their language id). */
+const isCSource = (uri: string) => uri.startsWith('file:') && uri.toLowerCase().endsWith('.bpf.c');
+/** Another C (or other language's) document, which the client should not send: ignored. */
+const isForeign = (doc: TextDocument) => !isCSource(doc.uri) && (doc.languageId === 'c' || doc.languageId === 'cpp');
+/** Each open C document's newest build number; the worker's answers for older builds are dropped. */
+const cBuilds = new Map<string, number>();
+let nextBuild = 1;
+/** Requests a C document answers (its verdicts and runs); the rest speak of assembly text and answer empty. */
+const C_METHODS = new Set(['textDocument/codeLens', 'ebpf/verify', 'ebpf/run']);
+
+/** Builds a C document from its file on disk and hands the object (or clang's errors) to the worker. */
+function buildCDocument(doc: TextDocument): void {
+  const build = nextBuild++;
+  cBuilds.set(doc.uri, build);
+  void settingsReady.then(async () => {
+    if (cBuilds.get(doc.uri) !== build) return;
+    const file = fileURLToPath(doc.uri);
+    const result = await buildC(file, settings.compileCommand);
+    if (cBuilds.get(doc.uri) !== build) return;
+    const current = documents.get(doc.uri) ?? doc;
+    analyzer.openC(doc.uri, build, current.getText(), file, result.bytes, result.diagnostics);
+  }).catch((e) => connection.console.error(`building ${doc.uri} failed: ${(e as Error).stack ?? e}`));
+}
 
 function schedule(doc: TextDocument): void {
   clearTimeout(timers.get(doc.uri));
@@ -89,7 +125,10 @@ async function refreshSettings(pushed?: unknown): Promise<void> {
   }
   analyzer.configure(settings, relatedInformation);
   settingsRead();
-  for (const doc of documents.all()) if (!isDisassembly(doc.uri)) schedule(doc);
+  for (const doc of documents.all()) {
+    if (isCSource(doc.uri)) buildCDocument(doc);
+    else if (!isDisassembly(doc.uri) && !isForeign(doc)) schedule(doc);
+  }
   void connection.languages.inlayHint.refresh().catch(() => undefined);
 }
 
@@ -107,17 +146,23 @@ function readSettings(raw: unknown): ServerSettings {
     },
     inlayHints: pick(r.inlayHints, (x) => typeof x === 'boolean', DEFAULT_SETTINGS.inlayHints),
     kernelCrossCheck: pick(r.kernelCrossCheck, (x) => typeof x === 'boolean', DEFAULT_SETTINGS.kernelCrossCheck),
+    compileCommand: pick(r.compileCommand, (x) => typeof x === 'string' && x.trim() !== '', DEFAULT_SETTINGS.compileCommand),
   };
 }
 
 documents.onDidOpen(({ document }) => {
-  if (isDisassembly(document.uri)) return;
+  if (isCSource(document.uri)) { buildCDocument(document); return; }
+  if (isDisassembly(document.uri) || isForeign(document)) return;
   analyzer.open(document.uri, document.version, document.getText(), languageOf(document));
   schedule(document);
 });
 
+documents.onDidSave(({ document }) => {
+  if (isCSource(document.uri)) buildCDocument(document);
+});
+
 documents.onDidChangeContent(({ document }) => {
-  if (isDisassembly(document.uri)) return;
+  if (isDisassembly(document.uri) || isCSource(document.uri) || isForeign(document)) return;
   analyzer.change(document.uri, document.version, document.getText());
   schedule(document);
 });
@@ -126,6 +171,7 @@ documents.onDidClose(({ document }) => {
   clearTimeout(timers.get(document.uri));
   timers.delete(document.uri);
   lastAnalysisMs.delete(document.uri);
+  cBuilds.delete(document.uri);
   analyzer.close(document.uri);
   void connection.sendDiagnostics({ uri: document.uri, diagnostics: [] });
 });
@@ -135,7 +181,9 @@ function forward(method: string, uriOf: (p: never) => string | undefined = (p: {
   connection.onRequest(method, async (params: never, token) => {
     try {
       await settingsReady;
-      const result = await analyzer.request(method, uriOf(params), params);
+      const uri = uriOf(params);
+      if (uri && isCSource(uri) && !C_METHODS.has(method)) return null;
+      const result = await analyzer.request(method, uri, params);
       return token.isCancellationRequested ? null : result;
     } catch (e) {
       return new ResponseError(ErrorCodes.InvalidRequest, (e as Error).message);

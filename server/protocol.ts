@@ -8,7 +8,11 @@
  * thousand instructions and abandons an analysis that has become stale.
  */
 
+import { Diagnostic } from '../core/diag';
 import { Language } from '../core/ide/analysis';
+
+/** The default of `ebpf.compileCommand`: clang-19 (else clang, see server/compile.ts) with debug info, for the BPF target. */
+export const DEFAULT_COMPILE_COMMAND = 'clang-19 -g -O2 -target bpf -I/usr/include/$(uname -m)-linux-gnu -c ${file} -o ${out}';
 
 export interface ServerSettings {
   defaultProgramType: string;
@@ -18,6 +22,8 @@ export interface ServerSettings {
   inlayHints: boolean;
   /** Also load each program into the running kernel and report where its verdict differs. */
   kernelCrossCheck: boolean;
+  /** The shell command that builds a `.bpf.c` document: `${file}` the source, `${out}` the object to write. */
+  compileCommand: string;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -26,12 +32,19 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   format: { dialect: 'keep', commentColumn: 40 },
   inlayHints: false,
   kernelCrossCheck: false,
+  compileCommand: DEFAULT_COMPILE_COMMAND,
 };
 
 export type ToWorker =
   | { kind: 'open'; uri: string; version: number; text: string; language: Language; slot: number }
   /** A binary object shown as its disassembly (`ebpf/disassemble`): the worker reads no files, it gets the bytes. */
   | { kind: 'openObject'; uri: string; fileName: string; bytes: Uint8Array; slot: number }
+  /**
+   * A C document (`.bpf.c`) as built by the main thread: its text, the path it was built from,
+   * the object's bytes (absent when the build failed) and the compiler's diagnostics. `version`
+   * numbers the builds; the worker analyses and publishes at once.
+   */
+  | { kind: 'openC'; uri: string; version: number; text: string; file: string; bytes?: Uint8Array; diagnostics: Diagnostic[]; slot: number }
   | { kind: 'change'; uri: string; version: number; text: string }
   | { kind: 'close'; uri: string }
   /** relatedInformation: whether the client shows a diagnostic's related locations (the verifier's path). */

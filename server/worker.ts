@@ -9,7 +9,8 @@
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { hasErrors } from '../core/diag';
-import { Analysis, Language, analyzeDocument, analyzeObject } from '../core/ide/analysis';
+import { Diagnostic } from '../core/diag';
+import { Analysis, Language, analyzeCSource, analyzeDocument, analyzeObject } from '../core/ide/analysis';
 import { loadFile } from '../core/load';
 import { emptyObject } from '../core/object';
 import { DEFAULT_SETTINGS, FromWorker, ServerSettings, ToWorker } from './protocol';
@@ -26,6 +27,8 @@ interface Doc {
   slot: number;
   /** A binary object shown as its disassembly. */
   object?: { fileName: string; bytes: Uint8Array };
+  /** A C document: the path clang built, the object (absent when the build failed) and clang's diagnostics. */
+  c?: { file: string; bytes?: Uint8Array; diagnostics: Diagnostic[] };
   analysis?: Analysis;
   analysedVersion?: number;
 }
@@ -48,7 +51,10 @@ function analysisOf(doc: Doc): Analysis | undefined {
   if (opts.isCancelled()) return undefined;
   let a: Analysis;
   try {
-    if (doc.object) {
+    if (doc.c) {
+      const loaded = doc.c.bytes ? loadFile(`${doc.c.file}.o`, doc.c.bytes) : undefined;
+      a = analyzeCSource(doc.text, doc.c.file, loaded?.object, [...doc.c.diagnostics, ...(loaded?.diagnostics ?? [])], opts);
+    } else if (doc.object) {
       const loaded = loadFile(doc.object.fileName, doc.object.bytes);
       a = analyzeObject(loaded.object, loaded.diagnostics, { ...opts, dialect: settings.disassemblyDialect });
     } else {
@@ -131,9 +137,15 @@ parentPort!.on('message', (m: ToWorker) => {
       case 'openObject':
         docs.set(m.uri, { uri: m.uri, version: 0, text: '', language: 'ebpf', slot: m.slot, object: { fileName: m.fileName, bytes: m.bytes } });
         break;
+      case 'openC': {
+        const doc: Doc = { uri: m.uri, version: m.version, text: m.text, language: 'ebpf', slot: m.slot, c: { file: m.file, bytes: m.bytes, diagnostics: m.diagnostics } };
+        docs.set(m.uri, doc);
+        publish(doc);
+        break;
+      }
       case 'change': {
         const doc = docs.get(m.uri);
-        if (doc && !doc.object) { doc.text = m.text; doc.version = m.version; }
+        if (doc && !doc.object && !doc.c) { doc.text = m.text; doc.version = m.version; }
         break;
       }
       case 'close': docs.delete(m.uri); break;

@@ -24,6 +24,7 @@ import { checkCbpf } from '../cbpf/check';
 import { CbpfTranslation, CBPF_PROG_TYPE, cbpfObject, translateCbpf } from '../cbpf/translate';
 import { sectionListing } from '../asm/listing';
 import { Dialect } from '../asm/match';
+import { printInsn } from '../asm/print';
 import { SymbolTable, collectSymbols } from './symbols';
 
 export type Language = 'ebpf' | 'cbpf';
@@ -71,6 +72,11 @@ export interface Analysis {
   cbpf?: ClassicAnalysis;
   cancelled?: boolean;
   defaultProgType: string;
+  /**
+   * A C document (`.bpf.c`): the path clang built it from. The object's lines are then the
+   * BTF line info's C positions, and only those in this file count as the document's own.
+   */
+  sourceFile?: string;
 }
 
 export const DEFAULT_PROG_TYPE = 'socket_filter';
@@ -149,6 +155,42 @@ function analyzeClassic(text: string, base: Pick<Analysis, 'language' | 'text' |
   return a;
 }
 
+/**
+ * A C source file's object (built by clang with -g: BTF line info) as the document `text`:
+ * each program linked and verified, each verifier diagnostic on the C line of its
+ * instruction (in `file`; one inlined from a header sits on the nearest line of the file
+ * before it), the failing instruction and the verifier's path as related lines. `build`
+ * holds the compiler's own diagnostics; without an object (the build failed) only those.
+ */
+export function analyzeCSource(text: string, file: string, source: BpfObject | undefined, build: readonly Diagnostic[], opts: AnalysisOptions = {}): Analysis {
+  const defaultProgType = opts.defaultProgType ?? DEFAULT_PROG_TYPE;
+  const object = source ?? emptyObject();
+  const programs = source ? listPrograms(object).map((ref): ProgramAnalysis => {
+    const def = sectionProgType(ref.section);
+    return { ref, progType: def?.progType ?? defaultProgType, program: linkProgram(object, ref).program };
+  }) : [];
+  const a: Analysis = {
+    language: 'ebpf', text, lines: text.split(/\r\n|\r|\n/), defaultProgType, object, programs, insnsAtLine: new Map(),
+    symbols: { defs: [], uses: [] }, diagnostics: [...build], sourceFile: file,
+  };
+  a.insnsAtLine = lineIndex(programs, a);
+  if (source && !hasErrors(build)) verifyAll(a, opts);
+  return a;
+}
+
+/** Whether two paths name the same file: equal, or one is the other's tail after a `/`. */
+export function sameSourceFile(a: string, b: string): boolean {
+  const norm = (p: string) => p.replace(/\\/g, '/').replace(/^\.\//, '');
+  const x = norm(a), y = norm(b);
+  return x === y || x.endsWith(`/${y}`) || y.endsWith(`/${x}`);
+}
+
+/** Whether an instruction's position is on one of the document's own lines (not an included file's). */
+export function isOwnLine(a: Pick<Analysis, 'sourceFile'>, pos: SourcePos | undefined): pos is SourcePos {
+  if (!pos) return false;
+  return a.sourceFile !== undefined ? pos.file !== undefined && sameSourceFile(pos.file, a.sourceFile) : !pos.file;
+}
+
 function verifyAll(a: Analysis, opts: AnalysisOptions): void {
   a.programs.forEach((p) => {
     if (a.cancelled) return;
@@ -157,13 +199,13 @@ function verifyAll(a: Analysis, opts: AnalysisOptions): void {
       progType: p.progType, attachType: def?.expectedAttachType, license: a.object.license, maps: a.object.maps, isCancelled: opts.isCancelled,
     });
     if (p.result.cancelled) { a.cancelled = true; return; }
-    for (const d of p.result.diagnostics) a.diagnostics.push(placeOnLine(d, p.program.lines));
+    for (const d of p.result.diagnostics) a.diagnostics.push(a.sourceFile !== undefined ? placeOnCLine(a, d, p) : placeOnLine(a, d, p.program.lines));
   });
 }
 
 /** A verifier diagnostic on the line of its instruction, its path as related lines. */
-function placeOnLine(d: Diagnostic, lines: readonly (SourcePos | undefined)[]): Diagnostic {
-  const own = (pos: SourcePos | undefined) => (pos && !pos.file ? { line: pos.line, col: pos.col, endCol: pos.endCol } : undefined);
+function placeOnLine(a: Analysis, d: Diagnostic, lines: readonly (SourcePos | undefined)[]): Diagnostic {
+  const own = (pos: SourcePos | undefined) => (isOwnLine(a, pos) ? { line: pos.line, col: pos.col, endCol: pos.endCol } : undefined);
   return {
     ...d,
     span: own(d.insnIdx !== undefined ? lines[d.insnIdx] : undefined) ?? { line: 0, col: 0, endCol: 0 },
@@ -171,10 +213,36 @@ function placeOnLine(d: Diagnostic, lines: readonly (SourcePos | undefined)[]): 
   };
 }
 
-function lineIndex(programs: readonly ProgramAnalysis[]): Map<number, InsnAt[]> {
+/**
+ * placeOnLine for a C document: an instruction whose line is in another file (a function
+ * inlined from a header) takes the nearest own line before it, and the failing instruction,
+ * printed, comes first among the related lines.
+ */
+function placeOnCLine(a: Analysis, d: Diagnostic, p: ProgramAnalysis): Diagnostic {
+  const lines = p.program.lines;
+  const spanAt = (idx: number | undefined) => {
+    if (idx === undefined) return undefined;
+    for (let k = Math.min(idx, lines.length - 1); k >= 0; k--) {
+      const pos = lines[k];
+      if (isOwnLine(a, pos)) return { line: pos.line, col: pos.col, endCol: pos.endCol };
+    }
+    return undefined;
+  };
+  const placed = placeOnLine(a, d, lines);
+  placed.span = spanAt(d.insnIdx) ?? placed.span;
+  placed.related = (d.related ?? []).map((r) => ({ ...r, span: spanAt(r.insnIdx) }));
+  if (d.insnIdx !== undefined && d.insnIdx < p.program.insns.length) {
+    const pos = lines[d.insnIdx];
+    const where = pos?.file && !sameSourceFile(pos.file, a.sourceFile ?? '') ? ` (${pos.file}:${pos.line + 1})` : '';
+    placed.related.unshift({ message: `insn ${d.insnIdx}: ${printInsn(p.program.insns, d.insnIdx, { dialect: 'llvm' })}${where}`, span: placed.span, insnIdx: d.insnIdx });
+  }
+  return placed;
+}
+
+function lineIndex(programs: readonly ProgramAnalysis[], a: Pick<Analysis, 'sourceFile'> = {}): Map<number, InsnAt[]> {
   const at = new Map<number, InsnAt[]>();
   programs.forEach((p, program) => p.program.lines.forEach((pos, insnIdx) => {
-    if (!pos || pos.file) return;
+    if (!isOwnLine(a, pos)) return;
     // The second slot of an lddw shares its line; hover and hints speak of the first.
     const list = at.get(pos.line) ?? [];
     if (!list.some((x) => x.program === program && x.insnIdx === insnIdx - 1 && p.program.insns[insnIdx - 1]?.code === 0x18)) list.push({ program, insnIdx });

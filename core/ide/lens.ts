@@ -10,7 +10,7 @@
 
 import { hasErrors } from '../diag';
 import { lex } from '../asm/lexer';
-import { Analysis, ProgramAnalysis } from './analysis';
+import { Analysis, ProgramAnalysis, isOwnLine } from './analysis';
 
 export type LensCommandId = 'ebpf.run' | 'ebpf.debug' | 'ebpf.showVerifierLog';
 
@@ -76,8 +76,9 @@ function verdict(p: ProgramAnalysis): string {
  * blank lines and comments directly above it), else of that instruction itself.
  */
 function programLine(a: Analysis, p: ProgramAnalysis): number | undefined {
-  const first = p.program.lines.find((pos) => pos && !pos.file)?.line;
+  const first = p.program.lines.find((pos) => isOwnLine(a, pos))?.line;
   if (first === undefined) return undefined;
+  if (a.sourceFile !== undefined) return cFunctionLine(a, p, first);
   let line = first;
   for (let ln = first - 1; ln >= 0 && ln >= first - MAX_LABEL_LOOKBACK; ln--) {
     const toks = lex(a.lines[ln]).flatMap((s) => s.tokens);
@@ -86,4 +87,17 @@ function programLine(a: Analysis, p: ProgramAnalysis): number | undefined {
     line = ln;
   }
   return line;
+}
+
+/**
+ * In a C document: the line declaring the program's function (`int name(`), searched upwards
+ * from its first instruction's line (clang puts that on the declaration or the first
+ * statement), else that line itself.
+ */
+function cFunctionLine(a: Analysis, p: ProgramAnalysis, first: number): number {
+  const name = p.ref.name.replace(/[^\w]/g, '');
+  if (!name) return first;
+  const decl = new RegExp(`\\b${name}\\s*\\(`);
+  for (let ln = first; ln >= 0 && ln >= first - MAX_LABEL_LOOKBACK; ln--) if (decl.test(a.lines[ln] ?? '')) return ln;
+  return first;
 }
