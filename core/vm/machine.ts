@@ -3,9 +3,10 @@
  * stepping API the debugger drives. It knows no protocol and does no I/O (our MockRuntime).
  *
  * Registers are pairs of int32 halves (core/vm/int64.ts): no BigInt and no allocation per
- * instruction. Each loop pass checks the budget and then executes one instruction in a
- * single switch on the opcode byte, as ubpf's loop does; breakpoints cost nothing unless
- * some are set (a second loop checks them).
+ * instruction. The loop itself is core/vm/loop.ts (one switch on the opcode byte, as ubpf's
+ * loop); this file holds the machine's state, the debugger's API and the rare paths the loop
+ * and the JIT (core/jit) hand over to: calls, exits from frames, atomics, legacy packet loads,
+ * and the memory accesses whose fast check failed.
  *
  * Linux semantics where RFC 9669 leaves a choice: division by zero gives 0, modulo by
  * zero leaves dst, shift counts are masked, 32-bit results are zero-extended. A bad access
@@ -19,14 +20,13 @@ import { Memory, MemFault, Region } from './memory';
 import { Host } from './host';
 import { ETH_HLEN } from '../net';
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../cbpf/opcodes';
+import { BAD_REGISTER_OP, CALLBACK_RETURN, interpret, segmentLengths } from './loop';
 
 export const MAX_CALL_DEPTH = 8; // the kernel's MAX_CALL_FRAMES
 export const STACK_SIZE = 512; // MAX_BPF_STACK
 export const TAIL_CALL_LIMIT = 33; // MAX_TAIL_CALL_CNT
 /** High half of a BPF function's "address" (lddw with BPF_PSEUDO_FUNC): the low half is its slot. */
 export const FUNC_HI = 0x7e01;
-/** Return address of a frame that a helper's callback opened: the callback returns to the helper. */
-const CALLBACK_RETURN = -2;
 
 export type StopReason = 'step' | 'breakpoint' | 'fault' | 'exit' | 'budget';
 
@@ -47,7 +47,10 @@ export interface MachineOptions {
   memory: Memory;
   /** The helper implementation for an id, or undefined for an unknown helper. */
   helper: (id: number) => HelperImpl | undefined;
-  /** The address an lddw of a map reference yields (set up by the run). */
+  /**
+   * The address an lddw of a map reference yields (set up by the run). It answers only for
+   * the slots in `program.mapRefs`: the JIT takes every other lddw as the constant it holds.
+   */
   mapAddress?: (slot: number) => { lo: number; hi: number } | undefined;
   /** Instructions allowed before the run stops with a fault. */
   budget: number;
@@ -55,11 +58,49 @@ export interface MachineOptions {
   host?: Host;
 }
 
-interface Frame {
+export interface Frame {
   returnPc: number;
   saved: Int32Array; // r6-r9 and r10, lo then hi
   stack: Region;
   program: LinkedProgram;
+}
+
+/** A program's slots in columns, as the loop and the JIT read them. */
+export interface DecodedProgram {
+  /** The opcode, or BAD_REGISTER_OP when a register field is over 10. */
+  ops: Uint16Array;
+  /** The loop's packed form: op | dst << 8 | src << 12 | off << 16 (op 0 for a bad register). */
+  words: Int32Array;
+  /** The loop's segments (core/vm/loop.ts, segmentLengths). */
+  lens: Int32Array;
+  ends: Int32Array;
+  dsts: Uint8Array;
+  srcs: Uint8Array;
+  offs: Int16Array;
+  imms: Int32Array;
+}
+
+/** The columns of a program, decoded once (they are only read): the runs of one program share them. */
+export function decodeProgram(p: LinkedProgram): DecodedProgram {
+  let d = decoded.get(p);
+  if (!d || d.ops.length !== p.insns.length) { d = decode(p); decoded.set(p, d); }
+  return d;
+}
+
+const decoded = new WeakMap<LinkedProgram, DecodedProgram>();
+
+function decode(p: LinkedProgram): DecodedProgram {
+  const n = p.insns.length;
+  const out: DecodedProgram = { ops: new Uint16Array(n), words: new Int32Array(n), lens: new Int32Array(0), ends: new Int32Array(0), dsts: new Uint8Array(n), srcs: new Uint8Array(n), offs: new Int16Array(n), imms: new Int32Array(n) };
+  p.insns.forEach((i: Insn, k) => {
+    // Only r0-r10 exist; the load check refuses other numbers, but the VM runs unchecked programs too.
+    out.ops[k] = i.dst > 10 || i.src > 10 ? BAD_REGISTER_OP : i.code;
+    out.dsts[k] = i.dst; out.srcs[k] = i.src; out.offs[k] = i.off; out.imms[k] = i.imm;
+    // A bad register becomes opcode 0, which the loop leaves to slowExec, which says why.
+    out.words[k] = (out.ops[k] & 0xff) | ((i.dst & 15) << 8) | ((i.src & 15) << 12) | (i.off << 16);
+  });
+  ({ lens: out.lens, ends: out.ends } = segmentLengths(out.ops));
+  return out;
 }
 
 export class Machine {
@@ -71,39 +112,42 @@ export class Machine {
   readonly memory: Memory;
   readonly host?: Host;
   program: LinkedProgram;
-  private frames: Frame[] = [];
-  private stack: Region;
+  // The fields below are the loop's and the JIT's (core/vm/loop.ts, core/jit): not for other callers.
+  /** @internal bpf-to-bpf frames, innermost last. */
+  frames: Frame[] = [];
+  /** @internal The current frame's stack. */
+  stack: Region;
+  /** @internal Instructions the budget still allows. */
+  budgetLeft: number;
+  /** @internal The instruction run last, to name the jump that left the program. */
+  prevPc = 0;
+  /** @internal The program decoded into columns: opcode (BAD_REGISTER_OP for a register over 10), dst, src, off, imm. */
+  ops!: Uint16Array;
+  /** @internal */ words!: Int32Array;
+  /** @internal */ lens!: Int32Array;
+  /** @internal */ ends!: Int32Array;
+  /** @internal */ dsts!: Uint8Array;
+  /** @internal */ srcs!: Uint8Array;
+  /** @internal */ offs!: Int16Array;
+  /** @internal */ imms!: Int32Array;
+  /** @internal The JIT's compiled form of `jitFor` (core/jit keeps it here, to find it without a lookup). */
+  jitCode?: unknown;
+  /** @internal */ jitFor?: LinkedProgram;
   private tailCalls = 0;
-  private budgetLeft: number;
-  private code!: Uint8Array;
-  private dsts!: Uint8Array;
-  private srcs!: Uint8Array;
-  private offs!: Int16Array;
-  private imms!: Int32Array;
   private finished?: Stop;
-  /** The instruction run last, to name the jump that left the program. */
-  private prevPc = 0;
 
   constructor(readonly opts: MachineOptions) {
     this.memory = opts.memory;
     this.host = opts.host;
     this.program = opts.program;
     this.budgetLeft = opts.budget;
-    this.load(opts.program);
+    this.loadProgram(opts.program);
     this.stack = this.memory.add('stack frame 0', 'stack', new Uint8Array(STACK_SIZE), true);
     this.setFramePointer();
   }
 
-  private load(p: LinkedProgram): void {
-    const n = p.insns.length;
-    this.code = new Uint8Array(n);
-    this.dsts = new Uint8Array(n);
-    this.srcs = new Uint8Array(n);
-    this.offs = new Int16Array(n);
-    this.imms = new Int32Array(n);
-    p.insns.forEach((i: Insn, k) => {
-      this.code[k] = i.code; this.dsts[k] = i.dst; this.srcs[k] = i.src; this.offs[k] = i.off; this.imms[k] = i.imm;
-    });
+  private loadProgram(p: LinkedProgram): void {
+    ({ ops: this.ops, words: this.words, lens: this.lens, ends: this.ends, dsts: this.dsts, srcs: this.srcs, offs: this.offs, imms: this.imms } = decodeProgram(p));
     this.program = p;
   }
 
@@ -121,6 +165,22 @@ export class Machine {
 
   reg(r: number): bigint {
     return I.toBig(this.lo[r], this.hi[r]);
+  }
+
+  /**
+   * Back to the first instruction of the program it was made for, with these registers, the
+   * whole budget and a count of 0: frames are dropped and the run is no longer finished.
+   * Memory (stack, context, packet, map values) is left as it is.
+   */
+  restart(lo: Int32Array, hi: Int32Array): void {
+    while (this.frames.length) { const f = this.frames.pop()!; this.memory.remove(this.stack); this.stack = f.stack; }
+    if (this.program !== this.opts.program) this.loadProgram(this.opts.program);
+    const L = this.lo, H = this.hi;
+    L[0] = lo[0]; L[1] = lo[1]; L[2] = lo[2]; L[3] = lo[3]; L[4] = lo[4]; L[5] = lo[5]; L[6] = lo[6]; L[7] = lo[7]; L[8] = lo[8]; L[9] = lo[9]; L[10] = lo[10];
+    H[0] = hi[0]; H[1] = hi[1]; H[2] = hi[2]; H[3] = hi[3]; H[4] = hi[4]; H[5] = hi[5]; H[6] = hi[6]; H[7] = hi[7]; H[8] = hi[8]; H[9] = hi[9]; H[10] = hi[10];
+    this.pc = 0; this.prevPc = 0; this.insnCount = 0; this.tailCalls = 0;
+    this.budgetLeft = this.opts.budget;
+    this.finished = undefined;
   }
 
   /** bpf-to-bpf frames, innermost last: the pc to return to and the frame's stack. */
@@ -145,47 +205,49 @@ export class Machine {
    */
   run(opts: { breakpoints?: ReadonlySet<number>; maxSteps?: number } = {}): Stop {
     if (this.finished) return this.finished;
-    let steps = opts.maxSteps ?? Infinity;
     const bps = opts.breakpoints && opts.breakpoints.size > 0 ? opts.breakpoints : undefined;
-    let first = true;
-    while (steps-- > 0) {
-      if (bps && !first && bps.has(this.pc)) return { reason: 'breakpoint', pc: this.pc };
-      first = false;
-      const stop = this.exec();
-      if (stop) {
-        if (stop.reason !== 'step') this.finished = stop;
-        return stop;
-      }
+    if (!bps) return this.finish(interpret(this, opts.maxSteps ?? Infinity)!);
+    // With breakpoints, one instruction at a time (a debugger's pace).
+    let steps = opts.maxSteps ?? Infinity;
+    for (let first = true; steps > 0; first = false, steps--) {
+      if (!first && bps.has(this.pc)) return { reason: 'breakpoint', pc: this.pc };
+      const stop = interpret(this, 1)!;
+      if (stop.reason !== 'step') return this.finish(stop);
     }
     return { reason: 'step', pc: this.pc };
   }
 
-  private faultAt(pc: number, message: string, fault?: MemFault): Stop {
+  /** @internal Ends the run with this stop (the JIT's exits). */
+  finish(stop: Stop): Stop {
+    if (stop.reason !== 'step' && stop.reason !== 'breakpoint') this.finished = stop;
+    return stop;
+  }
+
+  /** @internal A fault at an instruction, in the words every fault uses. */
+  faultAt(pc: number, message: string, fault?: MemFault): Stop {
     const line = this.program.lines[pc];
     const where = `insn ${pc}${line ? ` (line ${line.line + 1})` : ''}`;
     return { reason: 'fault', pc, message: `${message} at ${where}`, fault };
   }
 
-  /** Executes one instruction; returns a Stop when the run ends. */
-  private exec(): Stop | undefined {
-    const pc = this.pc;
-    if (pc < 0 || pc >= this.code.length) {
-      return this.faultAt(this.prevPc, `jump out of the program: target ${pc} is not in 0-${this.code.length - 1}`);
-    }
-    if (this.budgetLeft-- <= 0) return this.faultAt(pc, `instruction budget of ${this.opts.budget} exceeded`);
-    this.insnCount++;
-    this.prevPc = pc;
-    const op = this.code[pc];
-    const d = this.dsts[pc], s = this.srcs[pc], off = this.offs[pc], imm = this.imms[pc];
-    // Only r0-r10 exist; the load check refuses other numbers, but the VM runs unchecked programs too.
-    if (d > 10 || s > 10) return this.faultAt(pc, `invalid register r${d > 10 ? d : s}`);
+  /**
+   * @internal Executes the instruction at `pc` that the loop (or the JIT) does not: its
+   * budget and count are already taken, `this.pc` is `pc + 1`. Returns a Stop when the run ends.
+   */
+  slowExec(pc: number): Stop | undefined {
     const L = this.lo, H = this.hi;
+    const op = this.ops[pc];
+    const d = this.dsts[pc], s = this.srcs[pc], off = this.offs[pc], imm = this.imms[pc];
     this.pc = pc + 1;
+    if (op === BAD_REGISTER_OP) return this.faultAt(pc, `invalid register r${d > 10 ? d : s}`);
     const cls = op & 7;
-
-    if (cls === 0x07 || cls === 0x04) return this.alu(op, d, s, off, imm, pc);
-    if (cls === 0x05 || cls === 0x06) return this.jump(op, d, s, off, imm, pc);
-
+    if (cls === 0x07 || cls === 0x04) return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
+    if (cls === 0x05 || cls === 0x06) {
+      const code = op & 0xf0;
+      if (cls === 0x05 && code === 0x80) return (op & 0x08) ? this.callx(d, pc) : this.call(s, imm, pc);
+      if (cls === 0x05 && code === 0x90) return this.exit(pc);
+      return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
+    }
     switch (op) {
       case 0x18: { // lddw
         const hiImm = this.imms[pc + 1];
@@ -199,7 +261,7 @@ export class Machine {
       }
       // LDX: dst = *(size *)(src + off)
       case 0x61: case 0x69: case 0x71: case 0x79: case 0x81: case 0x89: case 0x91:
-        return this.load8(op, d, L[s], H[s], off, pc);
+        return this.load(op, d, L[s], H[s], off, pc);
       // ST / STX
       case 0x62: case 0x6a: case 0x72: case 0x7a:
         return this.store(op, L[d], H[d], off, imm, imm >> 31, pc);
@@ -213,118 +275,6 @@ export class Machine {
       default:
         return this.faultAt(pc, `unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
     }
-  }
-
-  private alu(op: number, d: number, s: number, off: number, imm: number, pc: number): Stop | undefined {
-    const L = this.lo, H = this.hi;
-    const is64 = (op & 7) === 0x07;
-    const useReg = (op & 0x08) !== 0;
-    const blo = useReg ? L[s] : imm;
-    const bhi = useReg ? H[s] : imm >> 31;
-    const code = op & 0xf0;
-    if (is64) {
-      const alo = L[d], ahi = H[d];
-      switch (code) {
-        case 0x00: I.add64(alo, ahi, blo, bhi); break;
-        case 0x10: I.sub64(alo, ahi, blo, bhi); break;
-        case 0x20: I.mul64(alo, ahi, blo, bhi); break;
-        case 0x30: if (off === 1) I.sdiv64(alo, ahi, blo, bhi); else I.udiv64(alo, ahi, blo, bhi); break;
-        case 0x40: I.res.lo = alo | blo; I.res.hi = ahi | bhi; break;
-        case 0x50: I.res.lo = alo & blo; I.res.hi = ahi & bhi; break;
-        case 0x60: I.lsh64(alo, ahi, blo & 63); break;
-        case 0x70: I.rsh64(alo, ahi, blo & 63); break;
-        case 0x80: I.sub64(0, 0, alo, ahi); break;
-        case 0x90: if (off === 1) I.smod64(alo, ahi, blo, bhi); else I.umod64(alo, ahi, blo, bhi); break;
-        case 0xa0: I.res.lo = alo ^ blo; I.res.hi = ahi ^ bhi; break;
-        case 0xb0:
-          if (off === 8) { I.res.lo = (blo << 24) >> 24; I.res.hi = I.res.lo >> 31; }
-          else if (off === 16) { I.res.lo = (blo << 16) >> 16; I.res.hi = I.res.lo >> 31; }
-          else if (off === 32) { I.res.lo = blo; I.res.hi = blo >> 31; }
-          else { I.res.lo = blo; I.res.hi = bhi; } // mov, and addr_space_cast (an identity here)
-          break;
-        case 0xc0: I.arsh64(alo, ahi, blo & 63); break;
-        case 0xd0: // bswap16/32/64 (ALU64 | K | END)
-          if (imm === 16) { I.res.lo = I.bswap16(alo); I.res.hi = 0; }
-          else if (imm === 32) { I.res.lo = I.bswap32(alo) | 0; I.res.hi = 0; }
-          else { I.res.lo = I.bswap32(ahi) | 0; I.res.hi = I.bswap32(alo) | 0; }
-          break;
-        default: return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
-      }
-      L[d] = I.res.lo; H[d] = I.res.hi;
-      return undefined;
-    }
-    const a = L[d];
-    let r: number;
-    switch (code) {
-      case 0x00: r = (a + blo) | 0; break;
-      case 0x10: r = (a - blo) | 0; break;
-      case 0x20: r = Math.imul(a, blo); break;
-      case 0x30: r = off === 1 ? I.sdiv32(a, blo) : I.udiv32(a, blo); break;
-      case 0x40: r = a | blo; break;
-      case 0x50: r = a & blo; break;
-      case 0x60: r = a << (blo & 31); break;
-      case 0x70: r = a >>> (blo & 31); break;
-      case 0x80: r = -a | 0; break;
-      case 0x90: r = off === 1 ? I.smod32(a, blo) : I.umod32(a, blo); break;
-      case 0xa0: r = a ^ blo; break;
-      case 0xb0: r = off === 8 ? (blo << 24) >> 24 : off === 16 ? (blo << 16) >> 16 : blo; break;
-      case 0xc0: r = a >> (blo & 31); break;
-      case 0xd0: { // le (K) / be (X): imm is the width
-        const width = imm;
-        if (useReg) { // to big-endian: swap on this little-endian machine
-          if (width === 16) { r = I.bswap16(a); }
-          else if (width === 32) { r = I.bswap32(a) | 0; }
-          else { const lo = L[d], hi = H[d]; L[d] = I.bswap32(hi) | 0; H[d] = I.bswap32(lo) | 0; return undefined; }
-        } else {
-          if (width === 16) r = a & 0xffff;
-          else if (width === 32) r = a;
-          else return undefined; // le64 is a no-op here
-        }
-        break;
-      }
-      default: return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
-    }
-    L[d] = r; H[d] = 0;
-    return undefined;
-  }
-
-  private jump(op: number, d: number, s: number, off: number, imm: number, pc: number): Stop | undefined {
-    const L = this.lo, H = this.hi;
-    const is64 = (op & 7) === 0x05;
-    const code = op & 0xf0;
-    if (code === 0x00) { this.pc = pc + 1 + (is64 ? off : imm); return undefined; }
-    if (is64 && code === 0x80) return (op & 0x08) ? this.callx(d, pc) : this.call(s, imm, pc);
-    if (is64 && code === 0x90) return this.exit(pc);
-    if (is64 && code === 0xe0) { // may_goto: the VM grants no loop budget beyond its own, so fall through
-      return undefined;
-    }
-    const useReg = (op & 0x08) !== 0;
-    let c: number; // comparison of dst with src
-    let and: boolean;
-    if (is64) {
-      const blo = useReg ? L[s] : imm, bhi = useReg ? H[s] : imm >> 31;
-      and = ((L[d] & blo) | (H[d] & bhi)) !== 0;
-      c = code === 0x60 || code === 0x70 || code === 0xc0 || code === 0xd0 ? I.scmp64(L[d], H[d], blo, bhi) : I.ucmp64(L[d], H[d], blo, bhi);
-    } else {
-      const b = useReg ? L[s] : imm;
-      const a = L[d];
-      and = (a & b) !== 0;
-      if (code === 0x60 || code === 0x70 || code === 0xc0 || code === 0xd0) c = a < b ? -1 : a > b ? 1 : 0;
-      else c = (a >>> 0) < (b >>> 0) ? -1 : (a >>> 0) > (b >>> 0) ? 1 : 0;
-    }
-    let taken: boolean;
-    switch (code) {
-      case 0x10: taken = c === 0; break;
-      case 0x20: case 0x60: taken = c > 0; break;
-      case 0x30: case 0x70: taken = c >= 0; break;
-      case 0x40: taken = and; break;
-      case 0x50: taken = c !== 0; break;
-      case 0xa0: case 0xc0: taken = c < 0; break;
-      case 0xb0: case 0xd0: taken = c <= 0; break;
-      default: return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
-    }
-    if (taken) this.pc = pc + 1 + off;
-    return undefined;
   }
 
   private call(src: number, imm: number, pc: number): Stop | undefined {
@@ -358,7 +308,7 @@ export class Machine {
 
   private callLocal(target: number, pc: number): Stop | undefined {
     if (this.frames.length + 1 >= MAX_CALL_DEPTH) return this.faultAt(pc, `call stack too deep: more than ${MAX_CALL_DEPTH} frames`);
-    if (target < 0 || target >= this.code.length) return this.faultAt(pc, `call to ${target}, outside the program`);
+    if (target < 0 || target >= this.ops.length) return this.faultAt(pc, `call to ${target}, outside the program`);
     const saved = new Int32Array(10);
     for (let k = 0; k < 5; k++) { saved[k] = this.lo[6 + k]; saved[5 + k] = this.hi[6 + k]; }
     this.frames.push({ returnPc: pc + 1, saved, stack: this.stack, program: this.program });
@@ -383,7 +333,7 @@ export class Machine {
    * return, in a frame of its own. Returns r0, or a fault message.
    */
   callback(fnLo: number, fnHi: number, args: bigint[]): bigint | { fault: string } {
-    if (fnHi !== FUNC_HI || fnLo < 0 || fnLo >= this.code.length) return { fault: 'callback is not the address of a BPF function' };
+    if (fnHi !== FUNC_HI || fnLo < 0 || fnLo >= this.ops.length) return { fault: 'callback is not the address of a BPF function' };
     const pc = this.pc;
     const saved = new Int32Array(22);
     saved.set(this.lo, 0); saved.set(this.hi, 11);
@@ -392,12 +342,10 @@ export class Machine {
     if (stop) return { fault: stop.message ?? 'callback failed' };
     this.frames[depth].returnPc = CALLBACK_RETURN;
     args.forEach((a, k) => this.setReg(k + 1, a));
-    while (this.pc !== CALLBACK_RETURN || this.frames.length !== depth) {
-      const s = this.exec();
-      if (s) {
-        this.finished = s;
-        return { fault: s.message ?? `the callback ended the program (${s.reason})` };
-      }
+    const s = interpret(this, Infinity, depth);
+    if (s) {
+      this.finished = s;
+      return { fault: s.message ?? `the callback ended the program (${s.reason})` };
     }
     const r0 = this.reg(0);
     this.lo.set(saved.subarray(0, 11)); this.hi.set(saved.subarray(11, 22));
@@ -410,7 +358,7 @@ export class Machine {
     if (!target || this.tailCalls >= TAIL_CALL_LIMIT) return false;
     this.tailCalls++;
     while (this.frames.length) this.exit(this.pc);
-    this.load(target);
+    this.loadProgram(target);
     this.stack.bytes.fill(0);
     this.pc = 0;
     return true;
@@ -433,7 +381,8 @@ export class Machine {
     I.add64(lo, hi, off, off >> 31);
   }
 
-  private load8(op: number, d: number, blo: number, bhi: number, off: number, pc: number): Stop | undefined {
+  /** @internal LDX at `pc` from (blo, bhi) + off: every check, and the context's pointer fields. */
+  load(op: number, d: number, blo: number, bhi: number, off: number, pc: number): Stop | undefined {
     const size = SIZE[op & 0x18];
     this.addr(blo, bhi, off);
     const alo = I.res.lo, ahi = I.res.hi;
@@ -454,7 +403,8 @@ export class Machine {
     return undefined;
   }
 
-  private store(op: number, blo: number, bhi: number, off: number, vlo: number, vhi: number, pc: number): Stop | undefined {
+  /** @internal ST/STX at `pc` to (blo, bhi) + off: every check, and the context's writable fields. */
+  store(op: number, blo: number, bhi: number, off: number, vlo: number, vhi: number, pc: number): Stop | undefined {
     const size = SIZE[op & 0x18];
     this.addr(blo, bhi, off);
     const at = this.resolve(I.res.lo, I.res.hi, size, true);

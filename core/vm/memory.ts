@@ -51,7 +51,8 @@ export interface MemFault {
 }
 
 export class Memory {
-  private slots: (Region | undefined)[] = [];
+  /** Regions by index (the high half of their addresses less HI_BASE); read by the loop and the JIT, written only here. */
+  readonly slots: (Region | undefined)[] = [];
   private free: number[] = [];
 
   add(name: string, kind: RegionKind, bytes: Uint8Array, writable: boolean): Region {
@@ -61,6 +62,8 @@ export class Memory {
       name, kind, bytes, writable,
       view: new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength),
       hi: HI_BASE + k, lo: LO_BASE, lowOff: 0, highOff: bytes.length,
+      // Present from the start, so that every region has one shape for the loop's property loads.
+      pointerFields: undefined, writableFields: undefined,
     };
     this.slots[k] = region;
     return region;

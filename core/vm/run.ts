@@ -1,7 +1,8 @@
 /**
  * A run: one program of an object, its maps, its context and packet, the environment and
  * what the run collects, set up around a machine. `createRun` hands back the machine for a
- * debugger to step; `runProgram` runs to the end. A run sees what BPF_PROG_TEST_RUN would
+ * debugger to step (or to run with `runJit` from core/jit); `runProgram` runs to the end,
+ * in the interpreter or, with `jit`, in compiled code. A run sees what BPF_PROG_TEST_RUN would
  * give the same program on the same input (core/vm/context.ts).
  */
 
@@ -16,6 +17,7 @@ import { HelperImpl, Machine, Stop } from './machine';
 import { Memory, Region, RegionKind } from './memory';
 import { ContextInput, prepareContext, PreparedContext } from './context';
 import { DEFAULT_ENV, Host, PacketState, RunEnv, RunEvent, RunOutput } from './host';
+import { runJit } from '../jit';
 
 export const DEFAULT_BUDGET = 1_000_000;
 /** High half of a map handle (the value an lddw of a map reference leaves in a register). */
@@ -30,6 +32,8 @@ export interface RunOptions {
   /** Maps carried over from an earlier run (--repeat, one run per pcap packet). */
   maps?: MapSet;
   emit?: (e: RunEvent) => void;
+  /** Run compiled code (core/jit): the same results as the interpreter's, faster. */
+  jit?: boolean;
 }
 
 export interface RunResult {
@@ -47,6 +51,12 @@ export interface Run {
   host: Host;
   /** What the run gave, once the machine has stopped for good. */
   result(): RunResult;
+  /**
+   * Makes the run ready to go again from its first instruction, as BPF_PROG_TEST_RUN's
+   * `repeat` does: maps carry over; the packet, context and memory go back to the input unless
+   * `keepMemory` (the kernel keeps them as the last run left them).
+   */
+  again(opts?: { keepMemory?: boolean }): void;
 }
 
 /** Builds maps for an object's declarations (shared by the runs of one invocation); a prog_array's values name its programs. */
@@ -54,17 +64,37 @@ export function mapsForObject(obj: BpfObject, env: RunEnv = DEFAULT_ENV): MapSet
   return createMaps(obj.maps, { nCpus: env.nCpus, programs: listPrograms(obj).map((p) => p.name) });
 }
 
+/**
+ * linkProgram, once per object and program: the runs of one invocation (--repeat, a pcap, a
+ * debug session) share one LinkedProgram, and so one compiled form in the JIT's cache. An
+ * object is taken as unchanged once run; a section list or instruction array replaced since
+ * is noticed, and linked again.
+ */
+export function linkCached(obj: BpfObject, ref: ProgramRef): ReturnType<typeof linkProgram> {
+  let perObj = linkCache.get(obj);
+  if (!perObj) { perObj = new Map(); linkCache.set(obj, perObj); }
+  const key = `${ref.section}\0${ref.name}\0${ref.start}\0${ref.end}`;
+  const hit = perObj.get(key);
+  const shape = obj.sections.map((sec) => sec.insns);
+  if (hit && hit.sections === obj.sections && hit.shape.length === shape.length && hit.shape.every((x, k) => x === shape[k] && x.length === hit.lengths[k])) return hit.linked;
+  const linked = linkProgram(obj, ref);
+  perObj.set(key, { sections: obj.sections, shape, lengths: shape.map((x) => x.length), linked });
+  return linked;
+}
+
+const linkCache = new WeakMap<BpfObject, Map<string, { sections: unknown; shape: unknown[][]; lengths: number[]; linked: ReturnType<typeof linkProgram> }>>();
+
 export function createRun(obj: BpfObject, ref: ProgramRef, opts: RunOptions): { run?: Run; diagnostics: Diagnostic[] } {
   const diagnostics: Diagnostic[] = [];
   const env = opts.env ?? DEFAULT_ENV;
-  const linked = linkProgram(obj, ref);
+  const linked = linkCached(obj, ref);
   diagnostics.push(...linked.diagnostics);
   let maps = opts.maps;
   if (!maps) {
     maps = mapsForObject(obj, env);
     diagnostics.push(...maps.diagnostics);
   }
-  const firstEvent = maps.events.length;
+  let firstEvent = maps.events.length;
   if (diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
 
   const memory = new Memory();
@@ -96,9 +126,25 @@ export function createRun(obj: BpfObject, ref: ProgramRef, opts: RunOptions): { 
     host.packet = prepared.packet;
     vm.lo[1] = prepared.r1.lo; vm.hi[1] = prepared.r1.hi;
   }
+  // What `again` puts back: the entry registers, and the input bytes with the packet's bounds.
+  const entryLo = vm.lo.slice(), entryHi = vm.hi.slice();
+  const saved = [prepared?.ctx, prepared?.packet?.region].filter((r): r is Region => r !== undefined)
+    .map((r) => ({ r, bytes: r.bytes.slice(), lowOff: r.lowOff, highOff: r.highOff }));
+  const savedMem = memCopy?.slice();
+  const savedPacket = prepared?.packet ? { ...prepared.packet } : undefined;
   const run: Run = {
     vm,
     host,
+    again: (o = {}) => {
+      vm.restart(entryLo, entryHi);
+      if (output.printk.length) output.printk = [];
+      if (output.events.length) output.events = [];
+      firstEvent = maps!.events.length;
+      if (o.keepMemory) return;
+      for (const x of saved) { x.r.bytes.set(x.bytes); x.r.lowOff = x.lowOff; x.r.highOff = x.highOff; }
+      if (memCopy && savedMem) memCopy.set(savedMem);
+      if (prepared?.packet && savedPacket) Object.assign(prepared.packet, savedPacket);
+    },
     result: () => {
       const stop = vm.done ?? { reason: 'step', pc: vm.pc };
       output.events = maps!.events.slice(firstEvent).map((e) => ({ map: e.map, data: e.data }));
@@ -119,7 +165,7 @@ export function createRun(obj: BpfObject, ref: ProgramRef, opts: RunOptions): { 
 export function runProgram(obj: BpfObject, ref: ProgramRef, opts: RunOptions): { result?: RunResult; diagnostics: Diagnostic[] } {
   const { run, diagnostics } = createRun(obj, ref, opts);
   if (!run) return { diagnostics };
-  run.vm.run();
+  if (opts.jit) runJit(run.vm); else run.vm.run();
   return { result: run.result(), diagnostics };
 }
 
@@ -208,7 +254,7 @@ class RunHost implements Host {
     if (!p) {
       const ref = listPrograms(this.obj).find((x) => x.name === name || x.section === name);
       if (!ref) return undefined;
-      p = linkProgram(this.obj, ref).program;
+      p = linkCached(this.obj, ref).program;
       this.linked.set(name, p);
     }
     return p;

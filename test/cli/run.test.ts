@@ -128,7 +128,6 @@ test('bad input exits 2 with a clear message', () => {
     const cases: [string[], RegExp][] = [
       [['--packet', 'zz'], /--packet: not hex/],
       [['--packet', 'abc'], /odd number of hex digits/],
-      [['--jit'], /JIT not built yet/],
       [['--prog-type', 'nonsense'], /unknown program type 'nonsense'/],
       [['--pcap', join(dir, 'missing.pcap')], /cannot read/],
       [['--budget', '0'], /--budget takes a positive integer/],
