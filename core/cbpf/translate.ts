@@ -38,7 +38,7 @@ import { ctxStruct } from '../progtypes/contexts';
 import { helperByName } from '../helpers/table';
 import { BpfObject, emptyObject } from '../object';
 import { BPF_MEMWORDS, CInsn, SKF_AD, SKF_AD_OFF, lookupCbpfRow } from './opcodes';
-import { parseCbpf } from './parse';
+import { CbpfParse, parseCbpf } from './parse';
 import { checkCbpf } from './check';
 
 const A = 0, X = 7, CTX = 6, SAVED_A = 9, FP = 10;
@@ -240,13 +240,28 @@ export function cbpfObject(t: CbpfTranslation, lines: readonly Span[]): BpfObjec
   return object;
 }
 
-/** A classic BPF file's text as the object of its translation: parsed, checked and translated, or the reasons not. */
-export function classicObject(text: string): { object: BpfObject; diagnostics: Diagnostic[] } {
+/** A classic BPF text through the whole pipeline: parsed, checked, translated; the first stage with errors ends it. */
+export interface ClassicProgram {
+  parsed: CbpfParse;
+  diagnostics: Diagnostic[];
+  /** Present when every stage passed. */
+  translation?: CbpfTranslation;
+  object?: BpfObject;
+}
+
+export function classicProgram(text: string): ClassicProgram {
   const parsed = parseCbpf(text);
   const diagnostics = [...parsed.diagnostics];
   if (!hasErrors(diagnostics)) diagnostics.push(...checkCbpf(parsed.insns, parsed.lines));
-  if (hasErrors(diagnostics)) return { object: emptyObject(), diagnostics };
-  const t = translateCbpf(parsed.insns, parsed.lines);
-  diagnostics.push(...t.diagnostics);
-  return { object: hasErrors(diagnostics) ? emptyObject() : cbpfObject(t, parsed.lines), diagnostics };
+  if (hasErrors(diagnostics)) return { parsed, diagnostics };
+  const translation = translateCbpf(parsed.insns, parsed.lines);
+  diagnostics.push(...translation.diagnostics);
+  if (hasErrors(diagnostics)) return { parsed, diagnostics };
+  return { parsed, diagnostics, translation, object: cbpfObject(translation, parsed.lines) };
+}
+
+/** A classic BPF file's text as the object of its translation, or the reasons there is none. */
+export function classicObject(text: string): { object: BpfObject; diagnostics: Diagnostic[] } {
+  const c = classicProgram(text);
+  return { object: c.object ?? emptyObject(), diagnostics: c.diagnostics };
 }

@@ -19,9 +19,7 @@ import { LinkedProgram, ProgramRef, linkProgram, listPrograms } from '../link';
 import { sectionProgType } from '../progtypes/table';
 import { verifyProgram, VerifyResult } from '../verifier';
 import { CInsn } from '../cbpf/opcodes';
-import { parseCbpf } from '../cbpf/parse';
-import { checkCbpf } from '../cbpf/check';
-import { CbpfTranslation, CBPF_PROG_TYPE, cbpfObject, translateCbpf } from '../cbpf/translate';
+import { CbpfTranslation, CBPF_PROG_TYPE, classicProgram } from '../cbpf/translate';
 import { sectionListing } from '../asm/listing';
 import { Dialect } from '../asm/match';
 import { printInsn } from '../asm/print';
@@ -134,21 +132,14 @@ export function analyzeObject(source: BpfObject, loadDiagnostics: readonly Diagn
 }
 
 function analyzeClassic(text: string, base: Pick<Analysis, 'language' | 'text' | 'lines' | 'defaultProgType'>, opts: AnalysisOptions): Analysis {
-  const parsed = parseCbpf(text);
-  const cbpf: ClassicAnalysis = { insns: parsed.insns, lines: parsed.lines, insnAtLine: new Map(parsed.lines.map((s, k) => [s.line, k])) };
+  const c = classicProgram(text);
+  const { parsed } = c;
+  const cbpf: ClassicAnalysis = { insns: parsed.insns, lines: parsed.lines, insnAtLine: new Map(parsed.lines.map((s, k) => [s.line, k])), translation: c.translation };
   const a: Analysis = {
-    ...base, object: emptyObject(), programs: [], insnsAtLine: new Map(), symbols: collectSymbols(text, undefined, 'cbpf'),
-    diagnostics: [...parsed.diagnostics], cbpf,
+    ...base, object: c.object ?? emptyObject(), programs: [], insnsAtLine: new Map(), symbols: collectSymbols(text, undefined, 'cbpf'),
+    diagnostics: c.diagnostics, cbpf,
   };
-  if (hasErrors(parsed.diagnostics)) return a;
-  const checked = checkCbpf(parsed.insns, parsed.lines);
-  a.diagnostics.push(...checked);
-  if (hasErrors(checked)) return a;
-  const translation = translateCbpf(parsed.insns, parsed.lines);
-  a.diagnostics.push(...translation.diagnostics);
-  if (hasErrors(translation.diagnostics)) return a;
-  cbpf.translation = translation;
-  a.object = cbpfObject(translation, parsed.lines);
+  if (!c.object) return a;
   a.programs = listPrograms(a.object).map((ref) => ({ ref, progType: CBPF_PROG_TYPE, program: linkProgram(a.object, ref).program }));
   a.insnsAtLine = lineIndex(a.programs);
   verifyAll(a, opts);
