@@ -28,6 +28,7 @@ Run a program in the VM, as BPF_PROG_TEST_RUN would run it in the kernel.
 INPUT:
   --packet HEX | --packet-file F     the packet (xdp, tc, socket filters, cgroup_skb)
   --pcap F [--pcap-index N]          packets from a libpcap/pcapng capture; without an index, one run per packet
+                                     (in compiled code, as with --jit)
   --mem HEX | --mem-file F           the memory of 'raw', or the context bytes of packet-less types
   --ctx JSON | --ctx @F.json         context fields by name, e.g. '{"ingress_ifindex": 2}' or '{"di": 1}'
 Options:
@@ -160,7 +161,9 @@ export function runCommand(argv: string[]): number {
 
   if (input.packets) {
     const packets = input.packets;
-    const timing = timedRuns(packets.length, (k) => prepare(packets[k]), exec, maps, { stopOnRefused: false });
+    // A whole capture always runs compiled code: its results are the interpreter's (test/jit), and
+    // one compilation serves every packet.
+    const timing = timedRuns(packets.length, (k) => prepare(packets[k]), (run) => runJit(run.vm), maps, { stopOnRefused: false });
     const results = timing.results;
     const faulted = results.some((r) => 'refused' in r || r.stop.reason !== 'exit');
     const packetVerdict = (r: RunResult | { refused: string }) => ('refused' in r ? { exit: 'fault' as const, error: r.refused } : verdict(r));

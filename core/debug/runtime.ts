@@ -9,6 +9,10 @@
  * the start with fresh maps. Nothing is recorded as the run goes, so a 10,000,000-instruction
  * session costs no memory to step back through; a step back costs one replay, which the
  * VM does at tens of millions of instructions a second.
+ *
+ * Speed: `continue` and replays run compiled code (core/jit), which stops before breakpoint
+ * locations just as the interpreter does; steps, and a continue that data or helper
+ * breakpoints must watch at every instruction, go one instruction at a time.
  */
 
 import { BpfObject } from '../object';
@@ -17,6 +21,7 @@ import { Diagnostic, hasErrors } from '../diag';
 import { createRun, mapsForObject, Run, RunResult } from '../vm/run';
 import { DEFAULT_ENV, RunEnv } from '../vm/host';
 import { Stop } from '../vm/machine';
+import { runJit } from '../jit';
 import { MapSet } from '../maps/create';
 import { loadMapsJson } from '../maps/json';
 import { lookupRow } from '../isa/opcodes';
@@ -178,6 +183,7 @@ export class DebugRuntime {
     const vm = this.run.vm;
     if (this.finished) return this.stop('step');
     if (vm.done) return this.packetEnded(vm.done);
+    if (mode === 'continue' && this.runsCompiled()) return this.continueCompiled(budget);
     while (budget-- > 0) {
       if (this.paused) { this.paused = false; return this.stop('pause'); }
       const pc = vm.pc;
@@ -194,6 +200,34 @@ export class DebugRuntime {
       const hit = this.breakpointHit(vm.pc);
       if (hit.length) return this.stop('breakpoint', undefined, hit);
       if (mode !== 'continue' && this.stepDone(mode, origin)) return this.stop('step');
+    }
+    return false;
+  }
+
+  /**
+   * Whether a `continue` may run compiled code (core/jit): only breakpoint locations can stop
+   * it, so no data or helper breakpoints and no stop on helper errors, which watch every step.
+   */
+  private runsCompiled(): boolean {
+    return this.watches.length === 0 && this.helperBreaks.size === 0 && !this.stopOnHelperError;
+  }
+
+  /** `continue` in compiled code, stopping before breakpoint locations to test their conditions. */
+  private continueCompiled(budget: number): boolean {
+    const vm = this.run.vm;
+    const locations = new Set(this.breakpoints.map((b) => b.pc));
+    while (budget > 0) {
+      if (this.paused) { this.paused = false; return this.stop('pause'); }
+      const before = vm.insnCount;
+      const stop = runJit(vm, { breakpoints: locations, maxSteps: budget });
+      budget -= Math.max(1, vm.insnCount - before);
+      this.emitOutput();
+      if (stop.reason === 'exit' || stop.reason === 'fault' || stop.reason === 'budget') return this.packetEnded(stop);
+      // A slice may also end on a location (its steps ran out there): the interpreter would have stopped.
+      if (locations.has(vm.pc) && vm.insnCount !== before) {
+        const hit = this.breakpointHit(vm.pc);
+        if (hit.length) return this.stop('breakpoint', undefined, hit);
+      }
     }
     return false;
   }
@@ -365,7 +399,7 @@ export class DebugRuntime {
   private replay(target: number): boolean {
     this.start();
     while (this.position < target && !this.finished) {
-      const stop = this.run.vm.run({ maxSteps: Math.min(target - this.position, 1_000_000) });
+      const stop = runJit(this.run.vm, { maxSteps: Math.min(target - this.position, 1_000_000) });
       if (stop.reason === 'step') continue;
       if (stop.reason !== 'exit') break;
       this.packetEnded(stop);

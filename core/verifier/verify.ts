@@ -61,6 +61,8 @@ export interface VerifyResult {
   /** The same per register (R0..R10), before and after the instruction (after: joined over the paths that went on). */
   regsBefore(pc: number): RegStrings | undefined;
   regsAfter(pc: number): RegStrings | undefined;
+  /** How many times the walk processed the instruction at `pc` (over every path; 0 where none went). */
+  visits(pc: number): number;
   /** Set when isCancelled stopped the walk: the verdict is unknown. */
   cancelled?: boolean;
   diagnostics: Diagnostic[];
@@ -107,12 +109,14 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   // Where every path goes on to the next instruction and nothing else enters it, the state
   // after an instruction is the state before the next one: marked here rather than joined twice.
   const afterIsNext = new Uint8Array(insns.length);
+  const visitCounts = new Uint32Array(insns.length);
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
     const r: VerifyResult = {
       accepted, path: [], stats: { processedInsns: processed, states }, diagnostics: [],
       insnState: (pc) => (joined[pc] ? regsString(joined[pc]!) : undefined),
       regsBefore: (pc) => regStrings(joined[pc]),
       regsAfter: (pc) => regStrings(afterIsNext[pc] ? joined[pc + 1] : joinedAfter[pc]),
+      visits: (pc) => visitCounts[pc] ?? 0,
       ...extra,
     };
     if (!accepted && r.message) {
@@ -189,6 +193,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
         }
       }
       joinInto(joined, pc, state.frames[state.frames.length - 1].regs);
+      visitCounts[pc]++;
       let out;
       try {
         out = stepInsn(ctx, state, pc);
