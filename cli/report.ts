@@ -4,6 +4,7 @@
  */
 
 import { Diagnostic } from '../core/diag';
+import { SourcePos } from '../core/object';
 
 export function formatDiagnostic(file: string, d: Diagnostic, sourceLines?: string[]): string {
   const where = d.span ? `${file}:${d.span.line + 1}:${d.span.col + 1}` : d.insnIdx !== undefined ? `${file}: insn ${d.insnIdx}` : file;
@@ -19,5 +20,9 @@ export function formatDiagnostic(file: string, d: Diagnostic, sourceLines?: stri
 
 export function printDiagnostics(file: string, diags: readonly Diagnostic[], text?: string): void {
   const lines = text?.split(/\r\n|\r|\n/);
-  for (const d of diags) process.stderr.write(formatDiagnostic(file, d, lines) + '\n');
+  for (const d of diags) {
+    // A position in another file (an object's C source, through its BTF line info) names that file.
+    const other = (d.span as SourcePos | undefined)?.file;
+    process.stderr.write(formatDiagnostic(other ?? file, d, other ? undefined : lines) + '\n');
+  }
 }

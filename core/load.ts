@@ -12,6 +12,7 @@ import { assemble } from './asm/assemble';
 import { objectFromBin } from './asm/raw';
 import { readElf } from './elf/read';
 import { classicObject } from './cbpf/translate';
+import { CoreTarget, relocateObject } from './coreRelocate';
 
 export type FileFormat = 'asm' | 'elf' | 'bin' | 'cbpf';
 
@@ -32,10 +33,23 @@ export function fileFormat(fileName: string, bytes: Uint8Array): FileFormat {
   return 'asm';
 }
 
-export function loadFile(fileName: string, bytes: Uint8Array): LoadedFile {
+export interface LoadOptions {
+  /**
+   * Apply the object's CO-RE relocations against this target (core/coreRelocate.ts). Absent:
+   * the instructions stay as compiled, as a disassembler shows them.
+   */
+  core?: CoreTarget;
+}
+
+export function loadFile(fileName: string, bytes: Uint8Array, opts: LoadOptions = {}): LoadedFile {
   const format = fileFormat(fileName, bytes);
   switch (format) {
-    case 'elf': return { format, ...readElf(bytes) };
+    case 'elf': {
+      const read = readElf(bytes);
+      if (!opts.core) return { format, ...read };
+      const relocated = relocateObject(read.object, opts.core);
+      return { format, object: relocated.object, diagnostics: [...read.diagnostics, ...relocated.diagnostics] };
+    }
     case 'bin': return { format, ...objectFromBin(bytes) };
     case 'cbpf': return { format, ...classicObject(new TextDecoder().decode(bytes)) };
     default: return { format, ...assemble(new TextDecoder().decode(bytes)) };

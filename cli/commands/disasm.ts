@@ -4,11 +4,11 @@ import { basename } from 'node:path';
 import { codeSections } from '../../core/object';
 import { disassemble } from '../../core/asm/listing';
 import { parse } from '../args';
-import { InputError, loadOrFail } from '../load';
+import { cliCoreTarget, InputError, loadOrFail } from '../load';
 import { isCbpfFile, loadCbpf, loadCbpfAsEbpf } from '../cbpf';
 import { printBpfAsm, printTcpdump, printTranslation } from '../../core/cbpf/print';
 
-export const DISASM_HELP = `usage: ebpf-workbench disasm FILE [--syntax llvm|ubpf] [--section S] [--no-show-raw-insn]
+export const DISASM_HELP = `usage: ebpf-workbench disasm FILE [--syntax llvm|ubpf] [--section S] [--no-show-raw-insn] [--btf FILE]
 
 Disassemble FILE (ELF object, .bin or assembly) as llvm-objdump -d -r prints it.
   --syntax llvm|ubpf    the dialect (default llvm, as llvm-objdump-19 --mcpu=v4 prints);
@@ -16,6 +16,8 @@ Disassemble FILE (ELF object, .bin or assembly) as llvm-objdump -d -r prints it.
                         or llvm/ubpf for its eBPF translation under each classic line
   --section S           only section S
   --no-show-raw-insn    leave out the instruction bytes
+  --btf FILE            show the instructions with their CO-RE relocations applied against this BTF
+                        (e.g. /sys/kernel/btf/vmlinux); without it, as compiled
 Exit status: 0 ok, 2 bad input.`;
 
 export function disasmCommand(argv: string[]): number {
@@ -23,6 +25,7 @@ export function disasmCommand(argv: string[]): number {
     syntax: { type: 'string' },
     section: { type: 'string' },
     'no-show-raw-insn': { type: 'boolean' },
+    btf: { type: 'string' },
   });
   if (values.help) { process.stdout.write(DISASM_HELP + '\n'); return 0; }
   if (positionals.length !== 1) throw new InputError(`disasm takes one FILE\n${DISASM_HELP}`);
@@ -42,7 +45,7 @@ export function disasmCommand(argv: string[]): number {
   }
   const syntax = (values.syntax as string | undefined) ?? 'llvm';
   if (syntax !== 'llvm' && syntax !== 'ubpf') throw new InputError(`--syntax takes llvm or ubpf, not ${syntax}`);
-  const { object } = loadOrFail(file);
+  const { object } = loadOrFail(file, values.btf ? { core: cliCoreTarget(values.btf as string) } : {});
   const section = values.section as string | undefined;
   if (section && !codeSections(object).some((s) => s.name === section)) {
     throw new InputError(`${file}: no code section named ${section} (sections: ${codeSections(object).map((s) => s.name).join(', ')})`);

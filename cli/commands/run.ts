@@ -14,7 +14,7 @@ import { Stop } from '../../core/vm/machine';
 import { MapSet } from '../../core/maps/create';
 import { runJit } from '../../core/jit';
 import { parse } from '../args';
-import { InputError, loadOrFail } from '../load';
+import { cliCoreTarget, InputError, loadOrFail } from '../load';
 import { isCbpfFile, loadCbpf, loadCbpfAsEbpf } from '../cbpf';
 import { verifyObjectProgram } from '../../core/verifier';
 import { linkProgram, ProgramRef } from '../../core/link';
@@ -22,7 +22,7 @@ import { createCbpfMachine } from '../../core/cbpf/run';
 import { printDiagnostics } from '../report';
 
 export const RUN_HELP = `usage: ebpf-workbench run FILE [--prog-type T] [--section S] [--program NAME] INPUT...
-                         [--maps F.json] [--env F.json] [--budget N] [--verify] [--jit] [--repeat N] [--ebpf] [--json]
+                         [--maps F.json] [--env F.json] [--budget N] [--verify] [--jit] [--repeat N] [--ebpf] [--btf FILE] [--json]
 
 Run a program in the VM, as BPF_PROG_TEST_RUN would run it in the kernel.
 INPUT:
@@ -40,6 +40,7 @@ Options:
                    (the runs alone) and nsPerRunWithSetup (with building each run's context)
   --verify         verify first with our verifier; a rejected program is not run (exit 1)
   --ebpf           classic BPF: run the eBPF translation (as sched_cls) instead of the classic interpreter
+  --btf FILE       the BTF that CO-RE relocations are resolved against (default /sys/kernel/btf/vmlinux)
   --jit            run compiled code (core/jit): the same results as the interpreter's, faster
   --json           print one JSON object
 Exit status: 0 ran to exit, 1 a fault, 2 bad input.`;
@@ -47,7 +48,7 @@ Exit status: 0 ran to exit, 1 a fault, 2 bad input.`;
 interface Resolved { obj: BpfObject; ref: ProgramRef; progType: string }
 
 function resolveProgram(file: string, values: Record<string, unknown>, warnings: Diagnostic[]): Resolved {
-  const { object } = isCbpfFile(file) ? loadCbpfAsEbpf(file) : loadOrFail(file);
+  const { object } = isCbpfFile(file) ? loadCbpfAsEbpf(file) : loadOrFail(file, { core: cliCoreTarget(values.btf as string | undefined) });
   const sel = selectProgram(object, { section: values.section as string | undefined, program: values.program as string | undefined });
   if ('severity' in sel) throw new InputError(`${file}: ${sel.message}`);
   const fromSection = sectionProgType(sel.section)?.progType;
@@ -113,7 +114,7 @@ export function runCommand(argv: string[]): number {
     packet: { type: 'string' }, 'packet-file': { type: 'string' }, pcap: { type: 'string' }, 'pcap-index': { type: 'string' },
     mem: { type: 'string' }, 'mem-file': { type: 'string' }, ctx: { type: 'string' },
     maps: { type: 'string' }, env: { type: 'string' }, budget: { type: 'string' }, repeat: { type: 'string' },
-    verify: { type: 'boolean' }, jit: { type: 'boolean' }, json: { type: 'boolean' }, ebpf: { type: 'boolean' },
+    verify: { type: 'boolean' }, jit: { type: 'boolean' }, json: { type: 'boolean' }, ebpf: { type: 'boolean' }, btf: { type: 'string' },
   });
   if (values.help) { process.stdout.write(RUN_HELP + '\n'); return 0; }
   if (positionals.length !== 1) throw new InputError(`run takes one FILE\n${RUN_HELP}`);

@@ -308,6 +308,11 @@ export const EXPLAIN_ROWS: readonly ExplainRow[] = [
   { pattern: /^helper call might sleep in a non-sleepable prog$/,
     explain: 'The helper may sleep (wait for a page fault, for instance), and this program runs where sleeping is not allowed, such as a kprobe or a tracepoint.',
     fix: 'Use a non-sleeping alternative (bpf_probe_read_user instead of bpf_copy_from_user), or attach as a sleepable program (a section ending in .s, such as uprobe.s or fentry.s).' },
+  // 195896080 = 0xbad2310: libbpf's (and our) poison for an instruction CO-RE could not relocate.
+  { pattern: /^invalid func unknown#195896080$/,
+    example: 'invalid func unknown#195896080',
+    explain: () => 'This call stands where CO-RE could not relocate an instruction: the field, type or enumerator it used does not exist in the target kernel\'s BTF, so the instruction was replaced by an invalid call (libbpf does the same).',
+    fix: () => 'Guard the access with libbpf\'s bpf_core_field_exists, bpf_core_type_exists or bpf_core_enum_value_exists macros, or read the field through a struct named with a flavor suffix (task_struct___old) that matches this kernel.' },
   { pattern: /^invalid func unknown#(\d+)$/,
     explain: (m) => `The program calls helper number ${m[1]}, which this kernel does not have.`,
     fix: 'Call helpers by name, e.g. `call bpf_map_lookup_elem`, and check that the target kernel has the helper.' },
