@@ -19,6 +19,9 @@ const INPUTS = {
   'socket_filter.bpf.s': ['--pcap', `${IN}/dns.pcap`],
   'kprobe_tracer.bpf.s': ['--ctx', `@${IN}/kprobe.ctx.json`, '--env', `${IN}/env.json`],
   'http_syn.cbpf': ['--pcap', `${IN}/http.pcap`],
+  // The C examples, by the name of the object built from them.
+  'xdp_firewall.bpf.o': ['--pcap', `${IN}/firewall.pcap`, '--maps', `${IN}/firewall_c.maps.json`, '--json'],
+  'tc_rewrite.bpf.o': ['--pcap', `${IN}/nat.pcap`, '--maps', `${IN}/nat.maps.json`, '--json'],
 };
 const verifyAndRun = (file) => {
   console.log(`==> ebpf-workbench verify ${file}`);

@@ -52,7 +52,7 @@ export function checkCall(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
   if (map) checkMapCompat(helper, map);
   if (helper.name === 'tail_call') {
     if (st.frames.length > 1) fail('tail_call is not allowed in subprogs without BTF');
-    if (st.refs.length) fail('tail_call would lead to reference leak');
+    if (st.refs.length) failLeak(st, 'tail_call');
   }
   // can_elide_value_nullness(): array and percpu_array lookups with a constant key in range cannot fail.
   const keyConst = helper.name === 'map_lookup_elem' && (map?.type === 'array' || map?.type === 'percpu_array') ? constStackKey(st, f.regs[2], map.keySize) : undefined;
@@ -280,6 +280,14 @@ function callLocal(st: VState, pc: number, target: number): StepOut {
   return { kind: 'next', state: st, pc: target };
 }
 
+/**
+ * A reference still held where the program may not keep one: the kernel's
+ * check_resource_leak() logs each one (check_reference_leak()) before its message.
+ */
+export function failLeak(st: VState, what: string): never {
+  fail(`${what} would lead to reference leak`, st.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`));
+}
+
 /** Return-value ranges per program type (check_return_code()); types not listed are unchecked. */
 const RETURN_RANGES: Record<string, [number, number]> = {
   cgroup_skb: [0, 1], cgroup_sock: [0, 1], cgroup_sock_addr: [0, 1], cgroup_device: [0, 1],
@@ -298,7 +306,7 @@ export function checkExit(ctx: Ctx, st: VState, pc: number): StepOut {
     for (let r = 1; r <= 5; r++) caller.regs[r] = NOT_INIT;
     return { kind: 'next', state: st, pc: f.callsite + 1 };
   }
-  if (st.refs.length) fail('BPF_EXIT instruction in main prog would lead to reference leak');
+  if (st.refs.length) failLeak(st, 'BPF_EXIT instruction in main prog');
   // cgroup_skb egress may also return 2 and 3 (congestion notification bits).
   // recvmsg hooks must return 1 (they cannot refuse a datagram already received).
   const range = ctx.attachType === 'cgroup_inet_egress' ? [0, 3] as [number, number]

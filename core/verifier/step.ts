@@ -18,7 +18,7 @@ import { AluOp, maybeForkScalars, scalarAlu, scalarEnd, scalarMov, scalarMovImm,
 import { isBranchTaken, JmpOp, refineBranch } from './scalarBranch';
 import { cloneState, constReg, curFrame, isPktPointer, isPointer, NOT_INIT, ptrReg, Reg, regTypeName, scalarReg, VState } from './state';
 import { checkMemAccess, checkAtomic } from './mem';
-import { checkCall, checkExit } from './calls';
+import { checkCall, checkExit, failLeak } from './calls';
 import { tnumIsConst } from './tnum';
 
 export class VerifyError extends Error {
@@ -406,7 +406,7 @@ function checkLdAbs(ctx: Ctx, st: VState, i: Insn, pc: number): StepOut {
   const mode = i.code & 0xe0;
   if (i.dst !== 0 || i.off !== 0 || (i.code & 0x18) === 0x18 || (mode === 0x20 && i.src !== 0)) fail('BPF_LD_[ABS|IND] uses reserved fields');
   if (st.frames.length > 1) fail('LD_ABS is not allowed in subprogs without BTF');
-  if (st.refs.length) fail('BPF_LD_[ABS|IND] would lead to reference leak');
+  if (st.refs.length) failLeak(st, 'BPF_LD_[ABS|IND]');
   const r6 = curFrame(st).regs[6];
   if (r6.kind === 'not_init') fail('R6 !read_ok');
   if (r6.kind !== 'ctx') fail('at the time of BPF_LD_ABS|IND R6 != pointer to skb');

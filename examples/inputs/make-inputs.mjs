@@ -180,6 +180,25 @@ write('tc.pcap', [
   frame('IPv4 TCP FIN/ACK 192.168.1.10 -> 10.0.0.1:80', 'TC_ACT_OK, mark 0x100', v4tcp('192.168.1.10', SERVER, 40000, 80, FIN | ACK, [], { seq: 1038, ack: 1 })),
 ]);
 
+// tc_rewrite.bpf.c's services (nat.maps.json): TCP 10.0.0.100:80 goes to 10.0.1.5:8080, UDP
+// 10.0.0.100:53 to 10.0.1.6:5353. Rewritten frames leave with both checksums patched.
+const VIP = '10.0.0.100';
+const noUdpChecksum = (f) => { f.splice(14 + 20 + 6, 2, 0, 0); return f; };
+
+write('nat.pcap', [
+  frame('IPv4 TCP SYN 192.168.1.10 -> 10.0.0.100:80', 'TC_ACT_OK, to 10.0.1.5:8080', v4tcp('192.168.1.10', VIP, 40000, 80, SYN, [])),
+  frame('IPv4 TCP PSH/ACK 192.168.1.10 -> 10.0.0.100:80 HTTP GET', 'TC_ACT_OK, to 10.0.1.5:8080', v4tcp('192.168.1.10', VIP, 40000, 80, PSH | ACK, HTTP_GET, { seq: 1001, ack: 1 })),
+  frame('IPv4 UDP DNS query 192.168.1.10 -> 10.0.0.100:53', 'TC_ACT_OK, to 10.0.1.6:5353', v4udp('192.168.1.10', VIP, 53000, 53, dnsQuery(0x1234, 'example.com'))),
+  frame('IPv4 TCP SYN 192.168.1.10 -> 10.0.0.100:443 (no service)', 'TC_ACT_OK, unchanged', v4tcp('192.168.1.10', VIP, 40001, 443, SYN, [])),
+  frame('IPv4 UDP 192.168.1.10 -> 10.0.0.100:80 (the service is TCP)', 'TC_ACT_OK, unchanged', v4udp('192.168.1.10', VIP, 40002, 80, text('not http'))),
+  frame('IPv4 ICMP echo 192.168.1.10 -> 10.0.0.100', 'TC_ACT_OK, unchanged', ether(ETH_IPV4, ipv4(ICMP, '192.168.1.10', VIP, icmpEcho(3, 1)))),
+  frame('IPv4 with options (IHL 6) TCP SYN -> 10.0.0.100:80', 'TC_ACT_OK, to 10.0.1.5:8080', v4tcp('192.168.1.11', VIP, 40003, 80, SYN, [], { options: [0x94, 0x04, 0, 0] })),
+  frame('IPv4 UDP without checksum -> 10.0.0.100:53', 'TC_ACT_OK, to 10.0.1.6:5353, checksum still 0', noUdpChecksum(v4udp('192.168.1.12', VIP, 53001, 53, dnsQuery(0x5678, 'example.org')))),
+  frame('IPv6 TCP SYN 2001:db8::10 -> 2001:db8::1:80', 'TC_ACT_OK, unchanged', v6tcp('2001:db8::10', '2001:db8::1', 40004, 80, SYN, [])),
+  frame('ARP who-has 10.0.0.100 tell 10.0.0.254', 'TC_ACT_OK, unchanged', arpRequest('10.0.0.254', VIP)),
+  frame('IPv4 TCP later fragment (offset 64*8) to 10.0.0.100', 'TC_ACT_OK, unchanged', ether(ETH_IPV4, ipv4(TCP, '192.168.1.13', VIP, [0x9c, 0x40, 0x00, 0x50, ...new Array(20).fill(0)], { frag: 64 }))),
+]);
+
 write('dns.pcap', [
   frame('IPv4 UDP DNS query 10.0.0.2:53000 -> 10.0.0.53:53', 'keep', v4udp('10.0.0.2', '10.0.0.53', 53000, 53, dnsQuery(0x1234, 'example.com'))),
   frame('IPv4 UDP DNS answer 10.0.0.53:53 -> 10.0.0.2:53000', 'drop', v4udp('10.0.0.53', '10.0.0.2', 53, 53000, dnsAnswer(0x1234, 'example.com', '93.184.215.14'))),
@@ -217,6 +236,21 @@ const json = (name, value) => {
 // an IPv4 address key is its four bytes as they lie in the packet.
 json('firewall.maps.json', {
   blocklist: { type: 'hash', entries: BLOCKED.map((a) => ({ key: hex(ip4(a)), value: '01' })) },
+});
+
+// xdp_firewall.bpf.c's blocklist: the same addresses, each with a struct block_entry as its
+// value: char reason[16], then u64 packets and u64 bytes (little-endian), zero at first.
+const blockEntry = (reason) => hex([...text(reason), ...new Array(16 - reason.length).fill(0), ...new Array(16).fill(0)]);
+json('firewall_c.maps.json', {
+  blocklist: { type: 'hash', entries: [{ key: hex(ip4(BLOCKED[0])), value: blockEntry('scanner') }, { key: hex(ip4(BLOCKED[1])), value: blockEntry('abuse report') }] },
+});
+
+// tc_rewrite.bpf.c's services: key struct service {be32 addr, be16 port, u8 proto, u8 pad},
+// value struct backend {be32 addr, be16 port, u16 pad, u64 packets, u64 bytes}.
+const service = (addr, port, proto) => hex([...ip4(addr), ...be16(port), proto, 0]);
+const backend = (addr, port) => hex([...ip4(addr), ...be16(port), 0, 0, ...new Array(16).fill(0)]);
+json('nat.maps.json', {
+  services: { type: 'hash', entries: [{ key: service(VIP, 80, TCP), value: backend('10.0.1.5', 8080) }, { key: service(VIP, 53, UDP), value: backend('10.0.1.6', 5353) }] },
 });
 
 // The kprobe's context, struct pt_regs by field name: tcp_sendmsg(sk, msg, size) is called
