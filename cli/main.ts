@@ -10,6 +10,7 @@ import { ASM_HELP, asmCommand } from './commands/asm';
 import { DISASM_HELP, disasmCommand } from './commands/disasm';
 import { CONFORMANCE_HELP, conformanceCommand } from './commands/conformance';
 import { RUN_HELP, runCommand } from './commands/run';
+import { TEST_HELP, testCommand } from './commands/test';
 import { VERIFY_HELP, verifyCommand } from './commands/verify';
 
 interface Command {
@@ -25,7 +26,7 @@ const COMMANDS: Record<string, Command> = {
   disasm: { summary: 'disassemble an object, .bin or assembly file', help: DISASM_HELP, run: disasmCommand },
   verify: { summary: 'verify every selected program (the Linux verifier\'s verdict)', help: VERIFY_HELP, run: verifyCommand },
   run: { summary: 'run a program on a packet, context or memory', help: RUN_HELP, run: runCommand },
-  test: { summary: 'run the cases of FILE.tests.json', help: 'usage: ebpf-workbench test FILE [--json]', pending: 11 },
+  test: { summary: 'run the cases of FILE.tests.json', help: TEST_HELP, run: testCommand },
   conformance: { summary: 'run bpf_conformance .data files', help: CONFORMANCE_HELP, run: conformanceCommand },
   lsp: {
     summary: 'the language server (--stdio), for any editor',

@@ -76,8 +76,8 @@ test('bad input exits 2 with FILE:LINE:COL and what was expected', () => {
   });
 });
 
-test('commands not built yet say which issue brings them and exit 2', () => {
+test('test without a sidecar exits 2 naming the FILE.tests.json it looked for', () => {
   const r = cli('test', join(REPO_ROOT, 'examples', 'xdp_drop_udp.bpf.s'));
   assert.equal(r.status, 2);
-  assert.match(r.stderr, /not built yet \(issue #11\)/);
+  assert.match(r.stderr, /xdp_drop_udp\.bpf\.s\.tests\.json: cannot read: ENOENT/);
 });
