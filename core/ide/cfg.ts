@@ -1,13 +1,15 @@
 /**
  * The control-flow graph of a program, for the editor's graph view: basic blocks (runs of
  * instructions entered only at the top and left only at the bottom), the edges between
- * them (fall-through, jump taken, bpf-to-bpf call), each block's source lines, and the
- * block holding the instruction the verifier rejects.
+ * them (fall-through, jump taken, bpf-to-bpf call), each block's source lines, how often the
+ * verifier entered each block, and the block holding the instruction the verifier rejects
+ * with the path that reached it (core/ide/cfgPath.ts).
  */
 
 import { Analysis } from './analysis';
 import { lookupRow } from '../isa/opcodes';
 import { printInsn } from '../asm/print';
+import { rejectedPath } from './cfgPath';
 
 export interface CfgBlock {
   id: number;
@@ -21,14 +23,20 @@ export interface CfgBlock {
   insns: { pc: number; text: string; line?: number }[];
   /** The verifier rejects the program at an instruction of this block. */
   rejected?: boolean;
-  /** The block ends the program (an exit of the main function). */
+  /** The block ends with an exit (of the program, or of a bpf-to-bpf function). */
   exit?: boolean;
+  /** Times the verifier processed the block's first instruction (0 where no path went); absent when nothing was verified. */
+  visits?: number;
+  /** On the path that reached the instruction the verifier rejects. */
+  onPath?: boolean;
 }
 
 export interface CfgEdge {
   from: number;
   to: number;
   kind: 'fallthrough' | 'taken' | 'call';
+  /** Followed by the path that reached the instruction the verifier rejects. */
+  onPath?: boolean;
 }
 
 export interface Cfg {
@@ -58,7 +66,7 @@ export function controlFlowGraph(a: Analysis, index = 0): Cfg | undefined {
       default: return { next: true };
     }
   };
-  // Leaders: the first slot, jump and call targets, and the slot after a jump or exit.
+  // Leaders: the first slot, jump and call targets, and the slot after a jump, call or exit.
   const leader = new Uint8Array(n + 1);
   leader[0] = 1;
   for (let pc = 0; pc < n; pc++) {
@@ -66,7 +74,7 @@ export function controlFlowGraph(a: Analysis, index = 0): Cfg | undefined {
     const width = insns[pc].code === 0x18 ? 2 : 1;
     if (t.to !== undefined && t.to >= 0 && t.to < n) leader[t.to] = 1;
     if (t.call !== undefined && t.call >= 0 && t.call < n) leader[t.call] = 1;
-    if (t.to !== undefined || !t.next) leader[pc + width] = 1;
+    if (t.to !== undefined || t.call !== undefined || !t.next) leader[pc + width] = 1;
     if (width === 2) pc++;
   }
   const blocks: CfgBlock[] = [];
@@ -95,6 +103,12 @@ export function controlFlowGraph(a: Analysis, index = 0): Cfg | undefined {
     if (!t.next && t.to === undefined) b.exit = true;
   }
   const r = p.result;
-  if (r && !r.accepted && r.insnIdx !== undefined && r.insnIdx >= 0 && r.insnIdx < n) blocks[blockOf[r.insnIdx]].rejected = true;
+  if (r) for (const b of blocks) b.visits = r.visits(b.startPc);
+  if (r && !r.accepted && r.insnIdx !== undefined && r.insnIdx >= 0 && r.insnIdx < n) {
+    blocks[blockOf[r.insnIdx]].rejected = true;
+    const marks = rejectedPath(blocks, edges, blockOf, r.path, r.insnIdx);
+    for (const b of marks.blocks) blocks[b].onPath = true;
+    for (const k of marks.edges) edges[k].onPath = true;
+  }
   return { program: { section: p.ref.section, name: p.ref.name, progType: p.progType }, blocks, edges, message: r?.accepted ? undefined : r?.message };
 }

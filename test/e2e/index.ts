@@ -4,7 +4,7 @@
  * @vscode/test-electron's runTests on a machine with desktop VS Code). These files are not
  * node:test suites; scripts/test.mjs leaves out/test/e2e to this runner.
  *
- * EBPF_E2E_SUITE picks the files (comma-separated base names, default `suite,commands`; the
+ * EBPF_E2E_SUITE picks the files (comma-separated base names, default `suite,commands,testing,coverage`; the
  * untrusted run uses `untrusted`), EBPF_E2E_GREP filters test titles. It ends with the plain
  * `e2e: N passed, N failed, N skipped` line and rejects when a test failed, which makes the
  * workbench exit non-zero.
@@ -16,7 +16,7 @@ import Mocha from 'mocha';
 export function run(): Promise<void> {
   const mocha = new Mocha({ ui: 'tdd', color: false, timeout: 60000 });
   if (process.env.EBPF_E2E_GREP) mocha.grep(new RegExp(process.env.EBPF_E2E_GREP));
-  const suites = (process.env.EBPF_E2E_SUITE || 'suite,commands').split(',').map((s) => s.trim()).filter(Boolean);
+  const suites = (process.env.EBPF_E2E_SUITE || 'suite,commands,testing,coverage').split(',').map((s) => s.trim()).filter(Boolean);
   for (const s of suites) mocha.addFile(path.resolve(__dirname, `${s}.test.js`));
   return new Promise((resolve, reject) => {
     try {
