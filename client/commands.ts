@@ -10,10 +10,26 @@ import { LanguageClient } from 'vscode-languageclient/node';
 import { CfgView } from './cfgView';
 import { debugConfigurationFor } from './debugConfig';
 import { VerifyAnswer, isEbpfDocument } from './statusBar';
+import { debugError } from './debugError';
 
 export const DISASM_SCHEME = 'ebpf-disasm';
 
 interface ProgramArg { section?: string; program?: string }
+
+/** Asks what to run a program on: a packet in hex, a capture file, or nothing (the context only); undefined when cancelled. */
+export async function askRunInput(): Promise<{ packetHex?: string; pcapPath?: string } | undefined> {
+  const choice = await vscode.window.showQuickPick(['A packet in hex', 'A pcap capture', 'No input (the context only)'], { title: 'Run the program on' });
+  if (!choice) return undefined;
+  if (choice.startsWith('A packet')) {
+    const hex = await vscode.window.showInputBox({ prompt: 'Packet bytes in hex, from the Ethernet header', value: '000000000000020000000001080045000014000000004011000000000000000000000000' });
+    return hex === undefined ? undefined : { packetHex: hex };
+  }
+  if (choice.startsWith('A pcap')) {
+    const file = await vscode.window.showOpenDialog({ filters: { Captures: ['pcap', 'pcapng'] } });
+    return file?.[0] ? { pcapPath: file[0].fsPath } : undefined;
+  }
+  return {};
+}
 
 export function registerCommands(context: vscode.ExtensionContext, client: LanguageClient, output: vscode.OutputChannel, cfg: CfgView): void {
   const active = (): vscode.TextDocument | undefined => {
@@ -60,18 +76,8 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
   const run = async (arg?: ProgramArg) => {
     const doc = active();
     if (!doc) return undefined;
-    const choice = await vscode.window.showQuickPick(['A packet in hex', 'A pcap capture', 'No input (the context only)'], { title: 'Run the program on' });
-    if (!choice) return undefined;
-    let params: Record<string, unknown> = {};
-    if (choice.startsWith('A packet')) {
-      const hex = await vscode.window.showInputBox({ prompt: 'Packet bytes in hex, from the Ethernet header', value: '000000000000020000000001080045000014000000004011000000000000000000000000' });
-      if (hex === undefined) return undefined;
-      params = { packetHex: hex };
-    } else if (choice.startsWith('A pcap')) {
-      const file = await vscode.window.showOpenDialog({ filters: { Captures: ['pcap', 'pcapng'] } });
-      if (!file?.[0]) return undefined;
-      params = { pcapPath: file[0].fsPath };
-    }
+    const params = await askRunInput();
+    if (!params) return undefined;
     const r = await client.sendRequest<{ error?: string; program?: { section: string; name: string }; runs?: { index: number; retval?: number; error?: string; insns?: number }[] }>(
       'ebpf/run', { ...textDocument(doc), ...params, section: arg?.section, program: arg?.program });
     output.appendLine(`run ${vscode.workspace.asRelativePath(doc.uri)}${r.program ? ` (${r.program.section}/${r.program.name})` : ''}:`);
@@ -104,6 +110,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
       const takesPacket = v?.programs.find((p) => !arg?.program || p.name === arg.program)?.takesPacket ?? true;
       return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), debugConfigurationFor(doc.uri, arg, takesPacket));
     }),
+    vscode.commands.registerCommand('ebpf.debugError', (arg?: ProgramArg & { uri?: string }) => debugError(client, arg)),
     vscode.commands.registerCommand('ebpf.showCfg', () => { const doc = active(); return doc ? cfg.show(doc) : undefined; }),
     vscode.commands.registerCommand('ebpf.openMaps', () => vscode.commands.executeCommand('ebpf.maps.focus')),
     vscode.commands.registerCommand('ebpf.compileFilter', compileFilter),

@@ -9,9 +9,12 @@ import * as vscode from 'vscode';
 import { LanguageClient, LanguageClientOptions, ServerOptions, TransportKind } from 'vscode-languageclient/node';
 import { DISASM_SCHEME, registerCommands } from './commands';
 import { CfgView } from './cfgView';
+import { CoverageDecorations } from './coverage';
 import { MapsView } from './mapsView';
 import { registerDebugConfigurations } from './debugConfig';
 import { registerStatusBar } from './statusBar';
+import { EbpfTests, registerTests } from './testing';
+import { lastDebugError } from './debugError';
 
 let client: LanguageClient | undefined;
 
@@ -19,8 +22,12 @@ let client: LanguageClient | undefined;
 export interface EbpfApi {
   client: LanguageClient;
   cfg: CfgView;
+  coverage: CoverageDecorations;
   maps: MapsView;
   statusBar: vscode.StatusBarItem;
+  tests: EbpfTests;
+  /** What the last "Debug this error" found and launched. */
+  debugError: typeof lastDebugError;
 }
 
 export function activate(context: vscode.ExtensionContext): EbpfApi {
@@ -48,7 +55,9 @@ export function activate(context: vscode.ExtensionContext): EbpfApi {
   registerCommands(context, languageClient, output, cfg);
   registerDebugConfigurations(context);
   const statusBar = registerStatusBar(context, languageClient);
-  return { client: languageClient, cfg, maps, statusBar };
+  const coverage = new CoverageDecorations(context, languageClient, cfg);
+  const tests = registerTests(context);
+  return { client: languageClient, cfg, coverage, maps, statusBar, tests, debugError: lastDebugError };
 }
 
 export function deactivate(): Thenable<void> | undefined {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { hasErrors } from '../core/diag';
 import { loadFile } from '../core/load';
+import { coreTarget } from '../core/coreRelocate';
 import { sectionProgType, progTypeByName } from '../core/progtypes/table';
 import { selectProgram } from '../core/vm/run';
 import { readCapture } from '../core/input/pcap';
@@ -29,12 +30,16 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   ctx?: Record<string, unknown>;
   mem?: string;
   memFile?: string;
-  /** A JSON file of initial map contents (the shape `run --json` prints). */
-  maps?: string;
+  /** Initial map contents (the shape `run --json` prints): a JSON file, or the object itself. */
+  maps?: string | Record<string, unknown>;
   /** A JSON file of the environment (time, pid, cpu count, random seed), as `run --env`. */
   env?: string;
   budget?: number;
   stopOnEntry?: boolean;
+  /** Stop before this instruction (a slot index) is first reached: "Debug this error" stops before the rejected one. */
+  stopBeforeInsn?: number;
+  /** The BTF file CO-RE relocations are resolved against; the kernel's /sys/kernel/btf/vmlinux when absent. */
+  btf?: string;
 }
 
 export interface Launched {
@@ -51,7 +56,11 @@ const read = (what: string, path: string): Uint8Array => {
 export function readLaunch(args: LaunchArguments): Launched {
   if (typeof args.program !== 'string' || !args.program) throw new Error('launch: "program" (the file to debug) is required');
   const bytes = read('program', args.program);
-  const loaded = loadFile(args.program, bytes);
+  if (args.btf !== undefined && typeof args.btf !== 'string') throw new Error('btf: the path of a BTF file');
+  const core = coreTarget((path) => {
+    try { return new Uint8Array(readFileSync(path)); } catch (e) { return { error: (e as NodeJS.ErrnoException).code ?? String(e) }; }
+  }, args.btf);
+  const loaded = loadFile(args.program, bytes, { core });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (hasErrors(loaded.diagnostics)) {
     const first = errors[0];
@@ -86,7 +95,10 @@ export function readLaunch(args: LaunchArguments): Launched {
   if (args.mem !== undefined && args.memFile !== undefined) throw new Error('give one of mem, memFile');
   const mem = args.mem !== undefined ? hex('mem', args.mem) : args.memFile !== undefined ? read('memFile', args.memFile) : undefined;
   let maps: unknown;
-  if (args.maps !== undefined) {
+  if (args.maps !== null && typeof args.maps === 'object' && !Array.isArray(args.maps)) {
+    maps = args.maps;
+  } else if (args.maps !== undefined) {
+    if (typeof args.maps !== 'string') throw new Error('maps: a JSON file, or an object of maps by name');
     try { maps = JSON.parse(new TextDecoder().decode(read('maps', args.maps))); } catch (e) { throw new Error(`maps ${args.maps}: ${(e as Error).message}`); }
   }
   let env;

@@ -22,9 +22,13 @@ import { printInsn } from '../core/asm/print';
 import { slotHex } from '../core/isa/insn';
 import { LaunchArguments, Launched, readLaunch } from './launch';
 import { Variables, hexAddress, valueBytes } from './variables';
+import { VerifierView } from '../core/debug/soundness';
 import { mapEntries } from '../core/debug/values';
+import { executedCounts, executedLines } from '../core/ide/coverage';
 
 const THREAD = 1;
+/** The id of the internal breakpoint of `stopBeforeInsn` (DAP ids are positive). */
+const STOP_BEFORE_ID = -1;
 
 interface SourceBreakpoints {
   path: string;
@@ -35,7 +39,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
   private rt?: DebugRuntime;
   private launched?: Launched;
   private vars?: Variables;
-  private verifierStates?: (pc: number) => (string | undefined)[] | undefined;
+  private verifierStates?: (pc: number) => VerifierView;
   private nextBreakpointId = 1;
   private sourceBreakpoints = new Map<string, SourceBreakpoints>();
   private functionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
@@ -43,6 +47,9 @@ export class EbpfDebugSession extends LoggingDebugSession {
   private configurationDone!: Promise<void>;
   private configured!: () => void;
   private lastException?: string;
+  /** `stopBeforeInsn` until the run gets there; the verifier's message for the program, if it rejects it. */
+  private stopBefore?: number;
+  private rejection?: string;
   private running = false;
 
   constructor() {
@@ -111,9 +118,21 @@ export class EbpfDebugSession extends LoggingDebugSession {
     }
     // The verifier's view of each instruction, for the Verifier scope (program types only; raw runs have none).
     if (input.progType !== 'raw') {
-      const v = verifyProgram(this.rt.program, { progType: input.progType, license: input.object.license, maps: input.object.maps });
-      this.verifierStates = v.regsBefore;
-      if (!v.accepted) this.output(`note: our verifier rejects this program: ${v.message}\n`, 'console');
+      const v = verifyProgram(this.rt.program, { progType: input.progType, license: input.object.license, maps: input.object.maps, recordStack: true });
+      this.verifierStates = (pc) => ({ accepted: v.accepted, strings: v.regsBefore(pc), regs: v.statesBefore(pc), slots: v.slotsBefore(pc) });
+      if (!v.accepted) {
+        this.rejection = v.message;
+        this.output(`note: our verifier rejects this program: ${v.message}\n`, 'console');
+      }
+    }
+    if (args.stopBeforeInsn !== undefined) {
+      if (!Number.isInteger(args.stopBeforeInsn) || args.stopBeforeInsn < 0 || args.stopBeforeInsn >= this.rt.program.insns.length) {
+        this.sendErrorResponse(response, 1003, `stopBeforeInsn: no instruction ${args.stopBeforeInsn} in the program (it has ${this.rt.program.insns.length})`);
+        this.sendEvent(new TerminatedEvent());
+        return;
+      }
+      this.stopBefore = args.stopBeforeInsn;
+      this.placeBreakpoints();
     }
     this.sendEvent(new InitializedEvent());
     // The client sends its breakpoints between `initialized` and configurationDone; wait (a while) for them.
@@ -190,6 +209,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
       if (!ok) bp.message = 'no instruction at this address';
       return bp;
     }));
+    if (rt && this.stopBefore !== undefined) bps.push({ id: STOP_BEFORE_ID, pc: this.stopBefore, hits: 0 });
     if (rt) {
       rt.breakpoints = bps;
       rt.helperBreaks = helperBreaks;
@@ -279,6 +299,12 @@ export class EbpfDebugSession extends LoggingDebugSession {
     switch (e.kind) {
       case 'stopped': {
         this.vars?.reset();
+        if (e.breakpointIds?.includes(STOP_BEFORE_ID)) {
+          // The one-shot stop of stopBeforeInsn: said once, as an exception would be, then gone.
+          this.stopBefore = undefined;
+          this.placeBreakpoints();
+          e = { ...e, reason: 'exception', description: `before the instruction the verifier rejects${this.rejection ? `: ${this.rejection}` : ''}`, breakpointIds: e.breakpointIds.filter((id) => id !== STOP_BEFORE_ID) };
+        }
         if (e.reason === 'exception') this.lastException = e.description;
         const ev = new StoppedEvent(e.reason, THREAD, e.description) as DebugProtocol.StoppedEvent;
         if (e.breakpointIds) ev.body.hitBreakpointIds = e.breakpointIds;
@@ -449,7 +475,8 @@ export class EbpfDebugSession extends LoggingDebugSession {
       const key = keyBytes(q.key, map.def.keySize);
       if (typeof key === 'string') { this.sendErrorResponse(response, 1005, key); return; }
       const v = map.sysLookup(key);
-      response.body = { result: v instanceof Uint8Array ? Buffer.from(v).toString('hex').replace(/(..)(?!$)/g, '$1 ') : 'no such key', variablesReference: 0 };
+      const typed = v instanceof Uint8Array ? this.vars!.typedMapValue(map, key) : undefined;
+      response.body = typed ?? { result: v instanceof Uint8Array ? Buffer.from(v).toString('hex').replace(/(..)(?!$)/g, '$1 ') : 'no such key', variablesReference: 0 };
       this.sendResponse(response);
       return;
     }
@@ -528,7 +555,9 @@ export class EbpfDebugSession extends LoggingDebugSession {
 
   /**
    * Ours, for the extension's Maps view: `ebpf/maps` lists every map and its entries now;
-   * `ebpf/setMapValue {map, key, value}` writes one (key in hex, value in hex or an integer).
+   * `ebpf/setMapValue {map, key, value}` writes one (key in hex, value in hex or an integer);
+   * `ebpf/coverage` counts, per source line, the instructions the session has run so far (by
+   * running its inputs again up to its position, so that stepping itself counts nothing).
    */
   protected override customRequest(command: string, response: DebugProtocol.Response, args: { map?: string; key?: string; value?: string }): void {
     const rt = this.needRuntime(response);
@@ -540,6 +569,13 @@ export class EbpfDebugSession extends LoggingDebugSession {
           entries: mapEntries(m).map((e) => ({ key: Buffer.from(e.key).toString('hex'), keyText: e.keyText, valueText: e.valueText })),
         })),
       };
+      this.sendResponse(response);
+      return;
+    }
+    if (command === 'ebpf/coverage') {
+      const ran = executedCounts(rt.input.object, rt.input.ref, rt.input.progType, { ...rt.input, maxInsns: rt.position });
+      const lines = ran.program ? executedLines(ran.program, ran.counts) : [];
+      response.body = { lines: lines.map((l) => ({ file: resolve(l.file ?? this.launched!.sourcePath), line: l.line, executed: l.executed })) };
       this.sendResponse(response);
       return;
     }

@@ -12,6 +12,8 @@ import { evaluateText, EvalEnv, mapQueryText } from '../core/debug/expr';
 import { Memory } from '../core/vm/memory';
 import { BpfMap } from '../core/maps/base';
 import { progTypeByName } from '../core/progtypes/table';
+import { MapBtfTypes, mapBtfTypes, typedMapEntry, TypedValue } from '../core/debug/btfValues';
+import { sideBySide, VerifierView } from '../core/debug/soundness';
 
 type Ref =
   | { kind: 'registers'; depth: number }
@@ -21,6 +23,8 @@ type Ref =
   | { kind: 'packet' }
   | { kind: 'maps' }
   | { kind: 'map'; map: string }
+  /** A map entry, value or field decoded through BTF: its children. */
+  | { kind: 'typed'; children: TypedValue[] }
   | { kind: 'verifier' };
 
 /** The registers classic BPF has, and where its translation keeps them (core/cbpf/translate.ts). */
@@ -29,7 +33,7 @@ const CLASSIC_A = 0, CLASSIC_X = 7, CLASSIC_WORDS = 16;
 export class Variables {
   private handles = new Handles<Ref>();
 
-  constructor(private readonly rt: DebugRuntime, private readonly classic: boolean, private readonly verifierRegs: () => (string | undefined)[] | undefined) {}
+  constructor(private readonly rt: DebugRuntime, private readonly classic: boolean, private readonly verifierView: () => VerifierView | undefined) {}
 
   /** Forgets every handle: the client asks again after each stop. */
   reset(): void {
@@ -98,12 +102,27 @@ export class Variables {
       case 'map': {
         const m = this.rt.mapSet.get(r.map);
         if (!m) return [];
-        return mapEntries(m).map((e) => ({ name: e.keyText, value: e.valueText, variablesReference: 0, evaluateName: mapQueryText(m.name, e.key) }));
+        const types = this.mapTypes().get(m.name);
+        return mapEntries(m).map((e) => {
+          const typed = types && typedMapEntry(e, types);
+          return { name: e.keyText, value: typed?.value ?? e.valueText, variablesReference: this.typedRef(typed), evaluateName: mapQueryText(m.name, e.key) };
+        });
       }
+      case 'typed':
+        return r.children.map((c) => ({ name: c.name, value: c.value, type: c.type, variablesReference: this.typedRef(c) }));
       case 'verifier': {
-        const regs = this.verifierRegs();
-        if (!regs) return [{ name: 'state', value: 'the verifier did not reach this instruction (or rejected the program before it)', variablesReference: 0 }];
-        return regs.flatMap((v, n) => (v === undefined ? [] : [{ name: `R${n}`, value: v, variablesReference: 0 }]));
+        // Each register and stack slot: the verifier's state here, then the run's value, flagged where it lies outside.
+        const view = this.verifierView();
+        if (!view?.strings) return [{ name: 'state', value: 'the verifier did not reach this instruction (or rejected the program before it)', variablesReference: 0 }];
+        const frames = vm.callStack();
+        const rows = sideBySide(view, vm, this.rt.run.host.packet, frames[frames.length - 1].stack).map((row): DebugProtocol.Variable => ({
+          name: row.name,
+          value: `${row.outside ? '⚠ ' : ''}${row.verifier}  │  run: ${row.run}${row.outside ? `  (outside: ${row.outside})` : ''}`,
+          type: row.outside ? 'outside the verifier\'s state' : undefined,
+          variablesReference: 0,
+        }));
+        if (!view.accepted) rows.push({ name: 'note', value: 'the verifier stopped at its first error: its states cover only the paths it walked, so values are not checked', variablesReference: 0 });
+        return rows;
       }
     }
   }
@@ -140,7 +159,9 @@ export class Variables {
       const bytes = valueBytes(value, m.def.valueSize, () => num());
       const err = m.sysUpdate(entry.key, bytes, 0);
       if (err !== 0) throw new Error(`${r.map}: update failed (${err})`);
-      return mapEntries(m).find((e) => e.keyText === name)?.valueText ?? value;
+      const now = mapEntries(m).find((e) => e.keyText === name);
+      const types = this.mapTypes().get(m.name);
+      return (now && types && typedMapEntry(now, types)?.value) ?? now?.valueText ?? value;
     }
     throw new Error('only registers, stack slots and map values can be set');
   }
@@ -225,6 +246,24 @@ export class Variables {
 
   private ctxStructName(): string | undefined {
     return progTypeByName(this.rt.input.progType)?.ctxType;
+  }
+
+  /** A map entry looked up by key, decoded through BTF (evaluate's answer), when its map has BTF types. */
+  typedMapValue(m: BpfMap, key: Uint8Array): { result: string; variablesReference: number } | undefined {
+    const types = this.mapTypes().get(m.name);
+    const entry = types && mapEntries(m).find((e) => Buffer.from(e.key).equals(key));
+    const typed = entry && typedMapEntry(entry, types);
+    return typed && { result: typed.value, variablesReference: this.typedRef(typed) };
+  }
+
+  private mapTypesCache?: Map<string, MapBtfTypes>;
+  private mapTypes(): Map<string, MapBtfTypes> {
+    this.mapTypesCache ??= mapBtfTypes(this.rt.input.object);
+    return this.mapTypesCache;
+  }
+
+  private typedRef(v: TypedValue | undefined): number {
+    return v?.children?.length ? this.handles.create({ kind: 'typed', children: v.children }) : 0;
   }
 
   private entryCount(m: BpfMap): number {

@@ -31,5 +31,5 @@ export const DOCUMENT_METHODS = [
   'textDocument/semanticTokens/full', 'textDocument/foldingRange', 'textDocument/inlayHint',
   'textDocument/codeLens', 'textDocument/codeAction', 'textDocument/formatting',
   // Ours, for the client's views and commands (client/).
-  'ebpf/cfg', 'ebpf/verify', 'ebpf/verifyKernel',
+  'ebpf/cfg', 'ebpf/verify', 'ebpf/verifyKernel', 'ebpf/counterexample',
 ];

@@ -17,12 +17,15 @@ import { quickFixes } from '../core/ide/fixes';
 import { codeLenses } from '../core/ide/lens';
 import { inlayHints } from '../core/ide/inlay';
 import { controlFlowGraph } from '../core/ide/cfg';
+import { coverageInputs, documentCoverage, lineCoverage } from '../core/ide/coverage';
 import { runProgram } from '../core/vm/run';
 import { MapSet } from '../core/maps/create';
 import { progTypeByName } from '../core/progtypes/table';
 import { readCapture } from '../core/input/pcap';
 import { parseHex } from '../core/input/parse';
 import { kernelVerdicts } from './crossCheck';
+import { findCounterexample } from '../core/counterexample';
+import { z3Solver } from '../core/counterexample/z3';
 import { Analysis } from '../core/ide/analysis';
 import {
   definitionAt, documentSymbols, highlightsAt, prepareRename, referencesAt, renameAt,
@@ -104,10 +107,16 @@ export const FEATURES: Record<string, Feature> = {
       const first = lsp.message.split('\n')[0];
       const d = a.diagnostics.find((x) => x.span?.line === lsp.range.start.line && x.message === first);
       if (!d) return [];
-      return quickFixes(a, d).map((f): CodeAction => ({
+      const fixes = quickFixes(a, d).map((f): CodeAction => ({
         title: f.title, kind: CodeActionKind.QuickFix, diagnostics: [lsp], isPreferred: !!f.preferred,
         edit: { changes: { [ctx.uri]: f.edits.map((e) => ({ range: { start: { line: e.line, character: e.col }, end: { line: e.endLine, character: e.endCol } }, newText: e.newText })) } },
       }));
+      const rejected = d.code === 'verifier' ? a.programs.find((x) => x.result && !x.result.accepted && x.result.message === d.message && x.result.insnIdx !== undefined && x.program.lines[x.result.insnIdx]?.line === d.span?.line) : undefined;
+      if (rejected) {
+        const target = { section: rejected.ref.section, program: rejected.ref.name, uri: ctx.uri };
+        fixes.push({ title: 'Debug this error', kind: CodeActionKind.QuickFix, diagnostics: [lsp], command: { title: 'Debug this error', command: 'ebpf.debugError', arguments: [target] } });
+      }
+      return fixes;
     }),
   'textDocument/codeLens': (a): CodeLens[] => codeLenses(a).map((l) => ({
     range: { start: { line: l.line, character: 0 }, end: { line: l.line, character: 0 } },
@@ -130,6 +139,23 @@ export const FEATURES: Record<string, Feature> = {
     })),
   }),
   'ebpf/verifyKernel': (a) => kernelVerdicts(a),
+  // An input that drives the VM to the rejected instruction, or why none can (core/counterexample).
+  'ebpf/counterexample': async (a, p: { section?: string; program?: string }) => {
+    const prog = a.programs.find((x) => x.result && !x.result.accepted && (!p.section || x.ref.section === p.section) && (!p.program || x.ref.name === p.program));
+    if (!prog?.result || prog.result.insnIdx === undefined) return { error: 'no program of the document is rejected at an instruction' };
+    const pos = prog.program.lines[prog.result.insnIdx];
+    return {
+      section: prog.ref.section, program: prog.ref.name, progType: prog.progType, insn: prog.result.insnIdx, line: pos?.line, file: pos?.file,
+      message: prog.result.message, counterexample: await findCounterexample({ object: a.object, ref: prog.ref, progType: prog.progType, result: prog.result }, z3Solver),
+    };
+  },
+  'ebpf/coverage': (a, p: { section?: string; program?: string; input?: { packet?: string; pcap?: Uint8Array; ctx?: Record<string, unknown> } }) => {
+    const inputs = p.input ? coverageInputs({ packetHex: p.input.packet, pcap: p.input.pcap, ctx: p.input.ctx }) : undefined;
+    if (inputs && 'severity' in inputs) return { lines: lineCoverage(a), error: inputs.message };
+    const c = documentCoverage(a, { section: p.section, program: p.program }, inputs);
+    const run = c.program !== undefined ? a.programs[c.program] : undefined;
+    return { ...c, counts: c.counts ? Array.from(c.counts) : undefined, ...(run ? { run: { section: run.ref.section, name: run.ref.name, progType: run.progType } } : {}) };
+  },
   'ebpf/run': (a, p: { section?: string; program?: string; packetHex?: string; pcap?: Uint8Array }) => {
     const prog = a.programs.find((x) => (!p.section || x.ref.section === p.section) && (!p.program || x.ref.name === p.program));
     if (!prog) return { error: 'the document holds no program' };

@@ -147,6 +147,7 @@ function readSettings(raw: unknown): ServerSettings {
     inlayHints: pick(r.inlayHints, (x) => typeof x === 'boolean', DEFAULT_SETTINGS.inlayHints),
     kernelCrossCheck: pick(r.kernelCrossCheck, (x) => typeof x === 'boolean', DEFAULT_SETTINGS.kernelCrossCheck),
     compileCommand: pick(r.compileCommand, (x) => typeof x === 'string' && x.trim() !== '', DEFAULT_SETTINGS.compileCommand),
+    btfPath: pick(r.btfPath, (x) => typeof x === 'string', DEFAULT_SETTINGS.btfPath),
   };
 }
 
@@ -220,6 +221,21 @@ connection.onRequest('ebpf/run', async (params: { textDocument: { uri: string };
     return await analyzer.request('ebpf/run', params.textDocument.uri, { section: params.section, program: params.program, packetHex: params.packetHex, pcap });
   } catch (e) {
     return new ResponseError(ErrorCodes.InvalidParams, `cannot run: ${(e as Error).message}`);
+  }
+});
+
+/**
+ * `ebpf/coverage {textDocument, section?, program?, input?: {packet? (hex), pcap? (a path, read here), ctx?}}`:
+ * per line, the verifier's visits and, with `input`, the executions of a run on each packet.
+ */
+connection.onRequest('ebpf/coverage', async (params: { textDocument: { uri: string }; section?: string; program?: string; input?: { packet?: string; pcap?: string; ctx?: Record<string, unknown> } }) => {
+  try {
+    await settingsReady;
+    const i = params.input;
+    const input = i && { packet: i.packet, ctx: i.ctx, pcap: i.pcap ? new Uint8Array(readFileSync(i.pcap)) : undefined };
+    return await analyzer.request('ebpf/coverage', params.textDocument.uri, { section: params.section, program: params.program, input });
+  } catch (e) {
+    return new ResponseError(ErrorCodes.InvalidParams, `cannot compute coverage: ${(e as Error).message}`);
   }
 });
 

@@ -24,6 +24,8 @@ export interface ServerSettings {
   kernelCrossCheck: boolean;
   /** The shell command that builds a `.bpf.c` document: `${file}` the source, `${out}` the object to write. */
   compileCommand: string;
+  /** The BTF file CO-RE relocations are resolved against; '' for the kernel's /sys/kernel/btf/vmlinux. */
+  btfPath: string;
 }
 
 export const DEFAULT_SETTINGS: ServerSettings = {
@@ -33,6 +35,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   inlayHints: false,
   kernelCrossCheck: false,
   compileCommand: DEFAULT_COMPILE_COMMAND,
+  btfPath: '',
 };
 
 export type ToWorker =

@@ -12,6 +12,8 @@ import { hasErrors } from '../core/diag';
 import { Diagnostic } from '../core/diag';
 import { Analysis, Language, analyzeCSource, analyzeDocument, analyzeObject } from '../core/ide/analysis';
 import { loadFile } from '../core/load';
+import { coreTarget, CoreTarget } from '../core/coreRelocate';
+import { readFileSync } from 'node:fs';
 import { emptyObject } from '../core/object';
 import { DEFAULT_SETTINGS, FromWorker, ServerSettings, ToWorker } from './protocol';
 import { CompletionItem as LspCompletionItem } from 'vscode-languageserver';
@@ -37,6 +39,14 @@ const versions = new Int32Array(workerData.versions as SharedArrayBuffer);
 const docs = new Map<string, Doc>();
 let settings: ServerSettings = DEFAULT_SETTINGS;
 let relatedInformation = true;
+/** The CO-RE target (`ebpf.btfPath`, else the kernel's BTF), read on the first object with CO-RE relocations. */
+let core = workerCoreTarget(DEFAULT_SETTINGS.btfPath);
+
+function workerCoreTarget(btfPath: string): CoreTarget {
+  return coreTarget((path) => {
+    try { return readFileSync(path); } catch (e) { return { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message }; }
+  }, btfPath);
+}
 
 const post = (m: FromWorker) => parentPort!.postMessage(m);
 const log = (message: string) => post({ kind: 'log', message });
@@ -52,10 +62,10 @@ function analysisOf(doc: Doc): Analysis | undefined {
   let a: Analysis;
   try {
     if (doc.c) {
-      const loaded = doc.c.bytes ? loadFile(`${doc.c.file}.o`, doc.c.bytes) : undefined;
+      const loaded = doc.c.bytes ? loadFile(`${doc.c.file}.o`, doc.c.bytes, { core }) : undefined;
       a = analyzeCSource(doc.text, doc.c.file, loaded?.object, [...doc.c.diagnostics, ...(loaded?.diagnostics ?? [])], opts);
     } else if (doc.object) {
-      const loaded = loadFile(doc.object.fileName, doc.object.bytes);
+      const loaded = loadFile(doc.object.fileName, doc.object.bytes, { core });
       a = analyzeObject(loaded.object, loaded.diagnostics, { ...opts, dialect: settings.disassemblyDialect });
     } else {
       a = analyzeDocument(doc.text, { ...opts, language: doc.language });
@@ -122,7 +132,16 @@ function answer(id: number, method: string, uri: string | undefined, params: unk
     const feature = Object.hasOwn(FEATURES, method) ? FEATURES[method] : undefined;
     const doc = uri ? docs.get(uri) : undefined;
     const a = doc && feature ? analysisOf(doc) : undefined;
-    post({ kind: 'response', id, result: a && feature ? feature(a, params as never, context(doc!.uri)) ?? null : null });
+    const result = a && feature ? feature(a, params as never, context(doc!.uri)) : null;
+    if (result instanceof Promise) {
+      // A feature that waits (a solver): answered when it is done; analyses go on meanwhile.
+      result.then((r) => post({ kind: 'response', id, result: r ?? null }), (e) => {
+        log(`${method} failed on ${uri}: ${(e as Error).stack}`);
+        post({ kind: 'response', id, result: null });
+      });
+      return;
+    }
+    post({ kind: 'response', id, result: result ?? null });
   } catch (e) {
     if (e instanceof RequestError) { post({ kind: 'response', id, error: e.message }); return; }
     log(`${method} failed on ${uri}: ${(e as Error).stack}`);
@@ -150,6 +169,7 @@ parentPort!.on('message', (m: ToWorker) => {
       }
       case 'close': docs.delete(m.uri); break;
       case 'settings':
+        if (m.settings.btfPath !== settings.btfPath) core = workerCoreTarget(m.settings.btfPath);
         settings = m.settings;
         relatedInformation = m.relatedInformation;
         for (const d of docs.values()) d.analysis = undefined;

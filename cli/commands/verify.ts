@@ -10,21 +10,25 @@ import { progTypeByName, sectionProgType } from '../../core/progtypes/table';
 import { verifyProgram, VerifyResult } from '../../core/verifier';
 import { kernelAvailable, kernelLogMessage, loadObjectProgram } from '../../core/kernel';
 import { parse } from '../args';
-import { InputError, loadOrFail } from '../load';
+import { cliCoreTarget, InputError, loadOrFail } from '../load';
+import { CoreTarget } from '../../core/coreRelocate';
 import { isCbpfFile, loadCbpf, translateLoaded } from '../cbpf';
 import { formatDiagnostic, printDiagnostics } from '../report';
 import { Diagnostic } from '../../core/diag';
 import { SourcePos } from '../../core/object';
+import { counterexamples, describeCounterexample } from '../counterexample';
 
-export const VERIFY_HELP = `usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--kernel] [--counterexample] [--json]
+export const VERIFY_HELP = `usage: ebpf-workbench verify FILE [--prog-type T] [--section S] [--program NAME] [--btf FILE] [--kernel] [--counterexample] [--json]
 
 Verify every selected program with our verifier (the Linux 6.18 verifier's verdict and
 words, privileged); the file is accepted only if all are.
   --prog-type T      override the type the section name gives (kernel or libbpf names)
   --section S        only the programs of section S
   --program NAME     only the program NAME
+  --btf FILE         the BTF that CO-RE relocations are resolved against (default /sys/kernel/btf/vmlinux)
   --kernel           also load each program into the running kernel (root, Linux) and show its verdict and log
-  --counterexample   a concrete input reaching each error (issue #11: not built yet)
+  --counterexample   for each error, an input under which a run reaches it in the state the verifier
+                     refused (the packet, context and map contents), or why no run can get there
   --json             print one JSON object
 Exit status: 0 accepted, 1 rejected, 2 bad input.`;
 
@@ -37,16 +41,16 @@ interface Checked {
   kernel?: { accepted: boolean; message?: string; log: string } | { unavailable: string };
 }
 
-export function verifyCommand(argv: string[]): number {
+export async function verifyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
     'prog-type': { type: 'string' }, section: { type: 'string' }, program: { type: 'string' },
-    kernel: { type: 'boolean' }, counterexample: { type: 'boolean' }, json: { type: 'boolean' },
+    kernel: { type: 'boolean' }, counterexample: { type: 'boolean' }, json: { type: 'boolean' }, btf: { type: 'string' },
   });
   if (values.help) { process.stdout.write(VERIFY_HELP + '\n'); return 0; }
   if (positionals.length !== 1) throw new InputError(`verify takes one FILE\n${VERIFY_HELP}`);
-  if (values.counterexample) throw new InputError('--counterexample is not built yet (issue #11)');
   const file = positionals[0];
   const json = !!values.json;
+  const core = cliCoreTarget(values.btf as string | undefined);
   let object: BpfObject;
   let text: string | undefined;
   if (isCbpfFile(file)) {
@@ -70,10 +74,10 @@ export function verifyCommand(argv: string[]): number {
   } else {
     if (json) {
       // Bad input with --json is still one JSON object (DESIGN.md): the syntax errors, exit 2.
-      const bad = badInputJson(file);
+      const bad = badInputJson(file, core);
       if (bad) { process.stdout.write(JSON.stringify(bad) + '\n'); return 2; }
     }
-    ({ object, text } = loadOrFail(file));
+    ({ object, text } = loadOrFail(file, { core }));
   }
   const refs = listPrograms(object).filter((p) => (!values.section || p.section === values.section) && (!values.program || p.name === values.program));
   if (refs.length === 0) throw new InputError(`${file}: no program matches (programs: ${listPrograms(object).map((p) => p.name).join(', ') || 'none'})`);
@@ -92,11 +96,13 @@ export function verifyCommand(argv: string[]): number {
     return c;
   });
   const accepted = checked.every((c) => c.result.accepted);
+  const examples = values.counterexample ? await counterexamples(object, checked) : undefined;
 
   if (json) {
     const diagnostics = checked.flatMap((c) => c.result.diagnostics.map((d) => {
       const pos = d.insnIdx !== undefined ? c.lines[d.insnIdx] : undefined;
-      return diagnosticJson(d, pos, { insn: d.insnIdx ?? null, section: c.ref.section, program: c.ref.name });
+      const example = d.code === 'verifier' ? examples?.get(c) : undefined;
+      return { ...diagnosticJson(d, pos, { insn: d.insnIdx ?? null, section: c.ref.section, program: c.ref.name }), ...(example ? { counterexample: example } : {}) };
     }));
     const stats = {
       processedInsns: checked.reduce((n, c) => n + c.result.stats.processedInsns, 0),
@@ -121,6 +127,8 @@ export function verifyCommand(argv: string[]): number {
         if (d.insnIdx !== undefined) process.stdout.write(`  (insn ${d.insnIdx} of ${name}, ${c.progType})\n`);
         if (d.explain) process.stdout.write(`  why: ${d.explain}\n`);
         if (d.fix) process.stdout.write(`  fix: ${d.fix}\n`);
+        const example = d.code === 'verifier' ? examples?.get(c) : undefined;
+        if (example) process.stdout.write(`  ${describeCounterexample(example)}\n`);
       }
     }
     if (c.kernel) {
@@ -131,17 +139,18 @@ export function verifyCommand(argv: string[]): number {
   return accepted ? 0 : 1;
 }
 
-function badInputJson(file: string): unknown {
+function badInputJson(file: string, core: CoreTarget): unknown {
   let bytes: Uint8Array;
   try { bytes = readFileSync(file); } catch (e) {
     return { accepted: false, diagnostics: [{ line: null, column: null, insn: null, message: `cannot read ${file}: ${(e as NodeJS.ErrnoException).code}`, code: 'input', severity: 'error' }] };
   }
-  const loaded = loadFile(file, bytes);
+  const loaded = loadFile(file, bytes, { core });
   if (!hasErrors(loaded.diagnostics)) return undefined;
   return {
     accepted: false,
     diagnostics: loaded.diagnostics.map((d) => ({
       line: d.span ? d.span.line + 1 : null, column: d.span ? d.span.col + 1 : null, insn: null,
+      ...((d.span as SourcePos | undefined)?.file ? { file: (d.span as SourcePos).file } : {}),
       message: d.message, code: d.code, severity: d.severity,
     })),
   };

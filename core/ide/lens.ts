@@ -1,6 +1,7 @@
 /**
  * Code lenses: above each program, its verdict (`14 insns · accepted (xdp) · 17 processed`,
- * or the verifier's message) and the commands to run or debug it; above a classic filter,
+ * or the verifier's message) and the commands to run or debug it; on the line the verifier
+ * rejects, "Debug this error"; above a classic filter,
  * its size before and after translation and the verdict on the translation.
  *
  * Plain data: the server turns each into an LSP code lens, the client owns the commands.
@@ -12,7 +13,7 @@ import { hasErrors } from '../diag';
 import { lex } from '../asm/lexer';
 import { Analysis, ProgramAnalysis, isOwnLine } from './analysis';
 
-export type LensCommandId = 'ebpf.run' | 'ebpf.debug' | 'ebpf.showVerifierLog';
+export type LensCommandId = 'ebpf.run' | 'ebpf.debug' | 'ebpf.showVerifierLog' | 'ebpf.debugError';
 
 export interface CodeLens {
   line: number;
@@ -48,6 +49,11 @@ export function codeLenses(a: Analysis): CodeLens[] {
       { line, title: 'Run', command: { id: 'ebpf.run', title: 'Run', args: [target] } },
       { line, title: 'Debug', command: { id: 'ebpf.debug', title: 'Debug', args: [target] } },
     );
+    // On the rejected line: a run driven there by an input solved from the verifier's path (core/counterexample).
+    const failLine = !p.result.accepted && p.result.insnIdx !== undefined ? p.program.lines[p.result.insnIdx] : undefined;
+    if (failLine && isOwnLine(a, failLine)) {
+      lenses.push({ line: failLine.line, title: 'Debug this error', command: { id: 'ebpf.debugError', title: 'Debug this error', args: [target] } });
+    }
   }
   return lenses;
 }

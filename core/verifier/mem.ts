@@ -55,7 +55,7 @@ export function checkMemAccess(
         if (lo < -MAX_STACK || hi + BigInt(size) > 0n || reg.v.smin === -(1n << 63n)) {
           fail(`invalid variable-offset ${type === 'read' ? 'read from' : 'write to'} stack R${regno} var_off=${varOffString(reg)} off=${off} size=${size}`);
         }
-        if (type === 'write') for (let b = Number(lo); b < Number(hi) + size; b++) stackWrite(f.slots, b, 1, scalarReg());
+        if (type === 'write') for (let b = Number(lo); b < Number(hi) + size; b++) stackWrite(f.slots, b, 1, scalarReg(), 'unknown');
         else setResult(loaded(size, signed));
         return;
       }
@@ -66,7 +66,7 @@ export function checkMemAccess(
       if (total < -MAX_STACK || total + size > 0 || total >= 0) {
         fail(`invalid ${type === 'read' ? 'read from' : 'write to'} stack R${regno} off=${total} size=${size}`);
       }
-      if (type === 'write') stackWrite(f.slots, total, size, value!, valueRegno >= 0);
+      if (type === 'write') stackWrite(f.slots, total, size, value!, valueRegno >= 0 ? 'reg' : imm ? 'imm' : 'unknown');
       else setResult(stackRead(f.slots, total, size, signed));
       return;
     }
@@ -163,9 +163,14 @@ export function slotOf(slots: StackSlot[], off: number): { slot: StackSlot; idx:
   return { slot: slots[k], idx: b % 8 };
 }
 
-function stackWrite(slots: StackSlot[], off: number, size: number, value: Reg, fromReg = true): void {
+/**
+ * A store to the stack (check_stack_write_fixed_off()): a register or an ST immediate spills
+ * whole; a write of unknown bytes (an atomic's, whose value_regno is -1) makes them STACK_MISC.
+ */
+function stackWrite(slots: StackSlot[], off: number, size: number, value: Reg, from: 'reg' | 'imm' | 'unknown'): void {
+  const fromReg = from === 'reg';
   const aligned8 = size === 8 && off % 8 === 0;
-  if (aligned8 && (isPointer(value) || value.kind === 'scalar')) {
+  if (aligned8 && from !== 'unknown' && (isPointer(value) || value.kind === 'scalar')) {
     const { slot } = slotOf(slots, off);
     slot.types.fill('spill');
     slot.spilled = { ...value };
@@ -251,7 +256,8 @@ export function checkAtomic(ctx: Ctx, st: VState, pc: number, i: Insn): void {
   const keep = f.regs[i.src];
   checkMemAccess(ctx, st, pc, i.dst, i.off, size, 'read', i.src, false);
   f.regs[i.src] = keep;
-  checkMemAccess(ctx, st, pc, i.dst, i.off, size, 'write', i.src, false);
+  // The kernel writes with value_regno -1: what lands there is not known (cmpxchg may not store at all).
+  checkMemAccess(ctx, st, pc, i.dst, i.off, size, 'write', -1, false);
   const old = scalarReg(size === 8 ? scalarUnknown() : coerceRegToSize(scalarUnknown(), 4));
   if (i.imm === 0xf1) f.regs[0] = old;
   else if (i.imm & 1) f.regs[i.src] = old;

@@ -12,11 +12,12 @@
 
 import { Diagnostic } from '../diag';
 import { Insn, LDDW_CODE } from '../isa/insn';
+import { lookupRow } from '../isa/opcodes';
 import { LinkedProgram } from '../link';
 import { MapDef } from '../object';
 import { checkCfg } from './cfg';
 import { VerifyError, Ctx, stepInsn } from './step';
-import { cloneState, curFrame, newFrame, NOT_INIT, ptrReg, Reg, regString, VState } from './state';
+import { cloneState, curFrame, newFrame, NOT_INIT, ptrReg, Reg, regString, StackSlot, VState } from './state';
 import { Scalar } from './scalar';
 import { tnumUnion } from './tnum';
 import { statesCovered } from './prune';
@@ -38,7 +39,12 @@ export interface VerifyOptions {
   maps?: readonly MapDef[];
   /** Asked every few thousand instructions; true stops the walk with `cancelled` (an editor's newer edit). */
   isCancelled?: () => boolean;
+  /** Also join each instruction's stack slots (for the debugger's Verifier scope; the editor does without). */
+  recordStack?: boolean;
 }
+
+/** A stack slot of the current frame before an instruction, joined over paths: a spilled register, or its bytes' types. */
+export type JoinedSlot = { spilled: Reg } | { types: string };
 
 /** Each register (R0..R10) in the kernel's notation, or undefined when it is not readable. */
 export type RegStrings = (string | undefined)[];
@@ -50,8 +56,14 @@ export interface VerifyResult {
   /** Detail lines the kernel prints before the message. */
   detail?: string[];
   insnIdx?: number;
-  /** The branch decisions on the path that reached the error. */
-  path: { insnIdx: number; taken: boolean }[];
+  /**
+   * The conditional jumps on the path that reached the error and which way each went;
+   * `decided` where the bounds allowed only that way. `step` counts the instructions the path
+   * ran before the jump (a loop's jump comes back at other steps). `errorStep` is the step of
+   * the failing instruction.
+   */
+  path: PathStep[];
+  errorStep?: number;
   stats: { processedInsns: number; states: number };
   /**
    * The registers before an instruction, joined over every path that reached it, as one line
@@ -61,6 +73,10 @@ export interface VerifyResult {
   /** The same per register (R0..R10), before and after the instruction (after: joined over the paths that went on). */
   regsBefore(pc: number): RegStrings | undefined;
   regsAfter(pc: number): RegStrings | undefined;
+  /** The registers before an instruction as the verifier's abstract values, joined over paths (NOT_INIT where paths disagree on a kind). */
+  statesBefore(pc: number): readonly Reg[] | undefined;
+  /** With `recordStack`: the current frame's stack slots before an instruction, by slot (fp-8 is 0). */
+  slotsBefore(pc: number): ReadonlyMap<number, JoinedSlot> | undefined;
   /** How many times the walk processed the instruction at `pc` (over every path; 0 where none went). */
   visits(pc: number): number;
   /** Set when isCancelled stopped the walk: the verdict is unknown. */
@@ -68,16 +84,21 @@ export interface VerifyResult {
   diagnostics: Diagnostic[];
 }
 
-/** The branch decisions of a path, newest first, shared between paths (a persistent list). */
-interface PathNode {
+export interface PathStep {
   insnIdx: number;
   taken: boolean;
+  step: number;
+  decided?: boolean;
+}
+
+/** The branch decisions of a path, newest first, shared between paths (a persistent list). */
+interface PathNode extends PathStep {
   prev?: PathNode;
 }
 
-function pathArray(p: PathNode | undefined): { insnIdx: number; taken: boolean }[] {
-  const out: { insnIdx: number; taken: boolean }[] = [];
-  for (let n = p; n; n = n.prev) out.push({ insnIdx: n.insnIdx, taken: n.taken });
+function pathArray(p: PathNode | undefined): PathStep[] {
+  const out: PathStep[] = [];
+  for (let n = p; n; n = n.prev) out.push(n.decided ? { insnIdx: n.insnIdx, taken: n.taken, step: n.step, decided: true } : { insnIdx: n.insnIdx, taken: n.taken, step: n.step });
   return out.reverse();
 }
 
@@ -85,6 +106,8 @@ interface Pending {
   state: VState;
   pc: number;
   path?: PathNode;
+  /** Instructions the path ran before `pc`. */
+  steps?: number;
   parent?: Checkpoint;
 }
 
@@ -110,6 +133,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   // after an instruction is the state before the next one: marked here rather than joined twice.
   const afterIsNext = new Uint8Array(insns.length);
   const visitCounts = new Uint32Array(insns.length);
+  const joinedSlots: (Map<number, JoinedSlot> | undefined)[] | undefined = opts.recordStack ? new Array(insns.length) : undefined;
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
     const r: VerifyResult = {
       accepted, path: [], stats: { processedInsns: processed, states }, diagnostics: [],
@@ -117,6 +141,8 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
       regsBefore: (pc) => regStrings(joined[pc]),
       regsAfter: (pc) => regStrings(afterIsNext[pc] ? joined[pc + 1] : joinedAfter[pc]),
       visits: (pc) => visitCounts[pc] ?? 0,
+      statesBefore: (pc) => joined[pc],
+      slotsBefore: (pc) => joinedSlots?.[pc],
       ...extra,
     };
     if (!accepted && r.message) {
@@ -125,7 +151,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
       r.diagnostics.push({
         code: 'verifier', severity: 'error', message: r.message, insnIdx: r.insnIdx, detail: r.detail,
         explain: why?.explain, fix: why?.fix,
-        related: r.path.map((p) => ({ message: `branch at insn ${p.insnIdx} ${p.taken ? 'taken' : 'not taken'}`, insnIdx: p.insnIdx })),
+        related: r.path.filter((p) => !p.decided).map((p) => ({ message: `branch at insn ${p.insnIdx} ${p.taken ? 'taken' : 'not taken'}`, insnIdx: p.insnIdx })),
       });
     }
     return r;
@@ -148,6 +174,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const explored = new Map<number, Checkpoint[]>();
   const stack: Pending[] = [{ state: start, pc: 0 }];
   const isPrunePoint = prunePoints(insns);
+  const isCondJump = Uint8Array.from(insns, (i) => (lookupRow(i)?.kind === 'jcond' ? 1 : 0));
   // A path that ends (exit, or pruned) finishes its checkpoints up the chain (update_branch_counts()).
   const finish = (cp: Checkpoint | undefined) => {
     for (let c = cp; c; c = c.parent) if (--c.branches > 0) break;
@@ -159,10 +186,11 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
     let pc = p.pc;
     let parent = p.parent;
     let path = p.path;
+    let steps = p.steps ?? 0;
     for (;;) {
       if ((processed & 0xfff) === 0 && opts.isCancelled?.()) return result(false, { cancelled: true });
       if (++processed > COMPLEXITY_LIMIT) {
-        return result(false, { message: `BPF program is too large. Processed ${processed} insn`, insnIdx: pc, path: pathArray(path) });
+        return result(false, { message: `BPF program is too large. Processed ${processed} insn`, insnIdx: pc, path: pathArray(path), errorStep: steps });
       }
       if (isPrunePoint[pc]) {
         const seen = explored.get(pc) ?? [];
@@ -174,7 +202,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
           if (mayGoto && old.branches > 0 && statesCovered(old.state, state)) { pruned = true; break; }
           if (old.branches > 0) {
             if ((old.state.mayGotoDepth ?? 0) === (state.mayGotoDepth ?? 0) && statesCovered(old.state, state) && statesCovered(state, old.state)) {
-              return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path: pathArray(path) });
+              return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path: pathArray(path), errorStep: steps });
             }
           } else if (statesCovered(old.state, state)) {
             pruned = true;
@@ -194,27 +222,30 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
       }
       joinInto(joined, pc, state.frames[state.frames.length - 1].regs);
       visitCounts[pc]++;
+      if (joinedSlots) joinSlotsInto(joinedSlots, pc, state.frames[state.frames.length - 1].slots);
       let out;
       try {
         out = stepInsn(ctx, state, pc);
       } catch (e) {
-        if (e instanceof VerifyError) return result(false, { message: e.message, detail: e.detail, insnIdx: pc, path: pathArray(path) });
+        if (e instanceof VerifyError) return result(false, { message: e.message, detail: e.detail, insnIdx: pc, path: pathArray(path), errorStep: steps });
         // Our own bug: say so on the instruction rather than crash the caller (an editor, the CLI).
-        return result(false, { message: `internal verifier error: ${(e as Error).message}`, insnIdx: pc, path: pathArray(path) });
+        return result(false, { message: `internal verifier error: ${(e as Error).message}`, insnIdx: pc, path: pathArray(path), errorStep: steps });
       }
       if (out.kind === 'exit') break;
       if (out.kind === 'next') {
         if (out.pc === pc + 1 && !isPrunePoint[pc + 1] && out.state.frames.length === state.frames.length) afterIsNext[pc] = 1;
         else joinInto(joinedAfter, pc, curFrame(out.state).regs);
-        state = out.state; pc = out.pc;
+        if (isCondJump[pc]) path = { insnIdx: pc, taken: out.pc !== pc + 1, step: steps, decided: true, prev: path };
+        state = out.state; pc = out.pc; steps++;
         continue;
       }
       joinInto(joinedAfter, pc, curFrame(out.fallthrough).regs);
       joinInto(joinedAfter, pc, curFrame(out.taken).regs);
       // A branch the bounds do not decide: the fall-through goes on now, the jump waits.
       if (parent) parent.branches++;
-      stack.push({ state: out.taken, pc: out.takenPc, path: { insnIdx: pc, taken: true, prev: path }, parent });
-      path = { insnIdx: pc, taken: false, prev: path };
+      stack.push({ state: out.taken, pc: out.takenPc, path: { insnIdx: pc, taken: true, step: steps, prev: path }, steps: steps + 1, parent });
+      path = { insnIdx: pc, taken: false, step: steps, prev: path };
+      steps++;
       state = out.fallthrough;
       pc = out.fallthroughPc;
     }
@@ -253,6 +284,35 @@ function joinInto(joined: (Reg[] | undefined)[], pc: number, regs: readonly Reg[
   const cur = joined[pc];
   if (!cur) { joined[pc] = regs.slice(); return; }
   for (let k = 0; k < cur.length; k++) cur[k] = joinReg(cur[k], regs[k]);
+}
+
+const SLOT_TYPE_CHARS: Record<string, string> = { misc: 'm', zero: '0', spill: 'r', invalid: '?' };
+
+function slotOf(sl: StackSlot): JoinedSlot | undefined {
+  if (sl.types.every((t) => t === 'invalid')) return undefined;
+  if (sl.spilled && sl.types.every((t) => t === 'spill')) return { spilled: sl.spilled };
+  return { types: sl.types.map((t) => SLOT_TYPE_CHARS[t] ?? '?').join('') };
+}
+
+/** Joins a frame's slots into what is known before `pc`: slots every path has alike stay; others become mixed. */
+function joinSlotsInto(joined: (Map<number, JoinedSlot> | undefined)[], pc: number, slots: readonly StackSlot[]): void {
+  const cur = joined[pc];
+  if (!cur) {
+    const m = new Map<number, JoinedSlot>();
+    slots.forEach((sl, k) => { const j = slotOf(sl); if (j) m.set(k, j); });
+    joined[pc] = m;
+    return;
+  }
+  for (const [k, was] of cur) {
+    const now = slots[k] ? slotOf(slots[k]) : undefined;
+    if (!now) { cur.delete(k); continue; }
+    if ('spilled' in was && 'spilled' in now) {
+      const r = joinReg(was.spilled, now.spilled);
+      if (r.kind === 'not_init') cur.delete(k); else cur.set(k, { spilled: r });
+    } else if (!('types' in was && 'types' in now && was.types === now.types)) {
+      cur.delete(k);
+    }
+  }
 }
 
 function joinReg(a: Reg, b: Reg): Reg {

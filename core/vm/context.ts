@@ -56,6 +56,14 @@ const SKB_HEADROOM = 64; // NET_SKB_PAD on x86-64
 const TAILROOM = 256;
 const LOOPBACK_IFINDEX = 1;
 
+/**
+ * What a program type's context looks like: its struct, and where its packet starts (`xdp`
+ * and `l2` at the Ethernet header, `l3` at the network header); no packet for the others.
+ */
+export function runKind(progType: string): { ctx?: string; packet?: 'xdp' | 'l2' | 'l3' } | undefined {
+  return RUN_KINDS[progType];
+}
+
 export function runKindKnown(progType: string): boolean {
   return progType in RUN_KINDS;
 }
@@ -153,7 +161,7 @@ function testRunRefuses(kind: 'xdp' | 'l2' | 'l3', pkt: Uint8Array): string | un
   return undefined;
 }
 
-const SKB_MAX_PACKET = 3712;
+export const SKB_MAX_PACKET = 3712;
 
 /**
  * What bpf_prog_test_run_skb() sets in the skb of a frame: the EtherType as skb->protocol

@@ -64,8 +64,11 @@ test('stop on entry, step over lines, and read the registers as the VM and the v
   assert.match(regs.find((v) => v.name === 'r2')!.value, /^pkt\+0 /);
   assert.match(regs.find((v) => v.name === 'r1')!.value, /^ctx/);
   assert.match(regs.find((v) => v.name === 'r10')!.value, /^fp/);
+  // The Verifier scope: the verifier's state beside the run's value, for registers and stack slots.
   const verifier = await scope('Verifier');
-  assert.deepEqual(verifier.find((v) => v.name === 'R2')?.value, 'pkt(r=0)');
+  assert.equal(verifier.find((v) => v.name === 'R2')?.value, 'pkt(r=0)  │  run: packet +0');
+  assert.equal(verifier.find((v) => v.name === 'R10')?.value, 'fp0  │  run: stack +0');
+  assert.ok(verifier.every((v) => !v.value.startsWith('⚠')), 'nothing is outside the verifier\'s state');
   const packet = await scope('Packet');
   assert.match(packet[0].value, /^00 00 00 00 00 00 02 00/);
   const ctx = await scope('Context');

@@ -87,6 +87,47 @@ suite('commands and views (issue #8)', () => {
     assert.ok(rejected[0].startLine !== undefined && rejected[0].startLine <= line, `the rejected block starts at or before line ${line}`);
   });
 
+  test('"Debug this error": no run reaches the first check\'s error, since every test frame holds an Ethernet header', async function () {
+    requireCommand(this, 'ebpf.debugError');
+    await openBroken();
+    const started = await within('ebpf.debugError', vscode.commands.executeCommand<boolean>('ebpf.debugError'), 30000);
+    assert.equal(started, false, 'no session');
+    const c = (api as EbpfApi).debugError?.answer?.counterexample as { infeasible?: string };
+    assert.match(c.infeasible ?? '', /cannot happen \(under BPF_PROG_TEST_RUN's rules for input: a frame holds an Ethernet header\)/);
+  });
+
+  test('"Debug this error" starts a session on a solved input, stopped before the rejected line', async function () {
+    requireCommand(this, 'ebpf.debugError');
+    // Without the IPv4 header's check, a short IPv4 frame makes the protocol read run off the end.
+    const text = await readText(inWorkspace(XDP));
+    const second = text.split('\n').findIndex((l, k) => l.includes(BOUNDS_CHECK) && k > lineOf(text, BOUNDS_CHECK));
+    const uri = inWorkspace('short.bpf.s');
+    await writeText(uri, text.split('\n').map((l, k) => (k === second ? '' : l)).join('\n'));
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const line = lineOf(text, 'r5 = *(u8 *)(r2 + 23)');
+    const lens = await poll('the error\'s code lens', async () => {
+      const all = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri);
+      return all?.find((l) => l.command?.command === 'ebpf.debugError');
+    });
+    assert.equal(lens.range.start.line, line);
+    const dap = new DapRecorder();
+    try {
+      const { reason } = await debugUntilStopped(dap, async () => {
+        const started = await within('ebpf.debugError', vscode.commands.executeCommand<boolean>('ebpf.debugError', ...(lens.command?.arguments ?? [])), 30000);
+        assert.ok(started, `no session started: ${JSON.stringify((api as EbpfApi).debugError?.answer)}`);
+      });
+      assert.equal(reason, 'exception');
+      const launch = dap.request('launch')!.arguments!;
+      assert.ok(typeof launch.packet === 'string' && launch.packet.length / 2 < 24, `a frame too short for the read: ${launch.packet}`);
+      assert.equal(typeof launch.stopBeforeInsn, 'number');
+      const item = vscode.debug.activeStackItem as vscode.DebugStackFrame;
+      const trace = await vscode.debug.activeDebugSession!.customRequest('stackTrace', { threadId: item.threadId });
+      assert.equal(trace.stackFrames[0].line, line + 1, 'stopped on the rejected line');
+    } finally {
+      dap.dispose();
+    }
+  });
+
   test('the Maps view shows the maps at a stop, and ebpf.openMaps reveals it', async function () {
     requireCommand(this, 'ebpf.openMaps');
     if (!api.maps) skipBecause(this, 'the extension API has no `maps` (MapsView) to read the view from (issue #8)');
