@@ -13,7 +13,7 @@ import * as vscode from 'vscode';
 const SAMPLE_FRAME = '000000000000020000000001080045000020000040004011000000000000000000000000003500000800000000000000';
 
 function stem(file: string): string {
-  return path.basename(file).replace(/\.(bpf\.s|bpf\.asm|ebpf|s|cbpf|bpf_asm|bpf\.o|o|bin)$/i, '');
+  return path.basename(file).replace(/\.(bpf\.s|bpf\.asm|ebpf|s|cbpf|bpf_asm|bpf\.o|o|bin|bpf\.c)$/i, '');
 }
 
 /** The launch configuration for a file; `takesPacket` false leaves the sample frame out. */
@@ -33,6 +33,13 @@ export function debugConfigurationFor(uri: vscode.Uri, arg: { section?: string; 
   };
 }
 
+/** A C program is built by the adapter with the editor's ebpf.compileCommand, unless the configuration names its own. */
+function withCompileCommand(config: vscode.DebugConfiguration): vscode.DebugConfiguration {
+  if (typeof config.program !== 'string' || !/\.c$/i.test(config.program) || config.compileCommand !== undefined) return config;
+  const command = vscode.workspace.getConfiguration('ebpf').get<string>('compileCommand');
+  return command ? { ...config, compileCommand: command } : config;
+}
+
 export function registerDebugConfigurations(context: vscode.ExtensionContext): void {
   context.subscriptions.push(vscode.debug.registerDebugConfigurationProvider('ebpf', {
     provideDebugConfigurations: () => [{
@@ -42,17 +49,17 @@ export function registerDebugConfigurations(context: vscode.ExtensionContext): v
       if (!config.type && !config.request && !config.name) {
         const doc = vscode.window.activeTextEditor?.document;
         const file = doc?.uri.scheme === 'ebpf-disasm' ? vscode.Uri.file(doc.uri.path) : doc?.uri;
-        if (!file || !/\.(bpf\.s|bpf\.asm|ebpf|s|cbpf|bpf_asm|o|bin)$/i.test(file.fsPath)) {
-          void vscode.window.showInformationMessage('Open an eBPF (.bpf.s), classic BPF (.cbpf) or object (.o) file to debug it');
+        if (!file || !/\.(bpf\.s|bpf\.asm|ebpf|s|cbpf|bpf_asm|o|bin|bpf\.c)$/i.test(file.fsPath)) {
+          void vscode.window.showInformationMessage('Open an eBPF (.bpf.s), C (.bpf.c), classic BPF (.cbpf) or object (.o) file to debug it');
           return undefined;
         }
-        return debugConfigurationFor(file);
+        return withCompileCommand(debugConfigurationFor(file));
       }
       if (!config.program) {
         void vscode.window.showErrorMessage('The launch configuration needs "program": the file to debug');
         return undefined;
       }
-      return config;
+      return withCompileCommand(config);
     },
   }));
 }

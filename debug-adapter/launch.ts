@@ -40,6 +40,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   stopBeforeInsn?: number;
   /** The BTF file CO-RE relocations are resolved against; the kernel's /sys/kernel/btf/vmlinux when absent. */
   btf?: string;
+  /** How a C `program` is built (the editor's ebpf.compileCommand): `${file}` the source, `${out}` the object. */
+  compileCommand?: string;
 }
 
 export interface Launched {
@@ -53,14 +55,18 @@ const read = (what: string, path: string): Uint8Array => {
   try { return new Uint8Array(readFileSync(path)); } catch (e) { throw new Error(`${what} ${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`); }
 };
 
-export function readLaunch(args: LaunchArguments): Launched {
+/**
+ * Reads the configuration. A C source (`program` ending in `.c`) comes with `built`: the
+ * object the session built from it (debug-adapter/session.ts); its lines are the C file's.
+ */
+export function readLaunch(args: LaunchArguments, built?: Uint8Array): Launched {
   if (typeof args.program !== 'string' || !args.program) throw new Error('launch: "program" (the file to debug) is required');
-  const bytes = read('program', args.program);
+  const bytes = built ?? read('program', args.program);
   if (args.btf !== undefined && typeof args.btf !== 'string') throw new Error('btf: the path of a BTF file');
   const core = coreTarget((path) => {
     try { return new Uint8Array(readFileSync(path)); } catch (e) { return { error: (e as NodeJS.ErrnoException).code ?? String(e) }; }
   }, args.btf);
-  const loaded = loadFile(args.program, bytes, { core });
+  const loaded = loadFile(built ? args.program.replace(/\.c$/i, '.o') : args.program, bytes, { core });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (hasErrors(loaded.diagnostics)) {
     const first = errors[0];

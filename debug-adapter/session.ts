@@ -21,6 +21,9 @@ import { helperByName } from '../core/helpers/table';
 import { printInsn } from '../core/asm/print';
 import { slotHex } from '../core/isa/insn';
 import { LaunchArguments, Launched, readLaunch } from './launch';
+// The one C build of the project: the language server's (ebpf.compileCommand's default, clang-19 -g -O2 -target bpf).
+import { buildC } from '../server/compile';
+import { DEFAULT_COMPILE_COMMAND } from '../server/protocol';
 import { Variables, hexAddress, valueBytes } from './variables';
 import { VerifierView } from '../core/debug/soundness';
 import { mapEntries } from '../core/debug/values';
@@ -93,7 +96,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
 
   protected override async launchRequest(response: DebugProtocol.LaunchResponse, args: LaunchArguments): Promise<void> {
     try {
-      this.launched = readLaunch(args);
+      this.launched = readLaunch(args, await this.buildIfC(args));
     } catch (e) {
       this.sendErrorResponse(response, 1001, (e as Error).message);
       this.sendEvent(new TerminatedEvent());
@@ -141,6 +144,17 @@ export class EbpfDebugSession extends LoggingDebugSession {
     if (args.stopOnEntry) this.sendEvent(new StoppedEvent('entry', THREAD));
     else if (this.rt.breakpoints.some((b) => b.pc === this.rt!.pc && !b.logMessage)) this.sendEvent(new StoppedEvent('breakpoint', THREAD));
     else void this.resume('continue');
+  }
+
+  /** A C source is built first, with the same command the language server uses; its errors name their line. */
+  private async buildIfC(args: LaunchArguments): Promise<Uint8Array | undefined> {
+    if (typeof args.program !== 'string' || !/\.c$/i.test(args.program)) return undefined;
+    if (args.compileCommand !== undefined && typeof args.compileCommand !== 'string') throw new Error('compileCommand: a shell command with ${file} and ${out}');
+    this.output(`building ${args.program}\n`, 'console');
+    const built = await buildC(args.program, args.compileCommand ?? DEFAULT_COMPILE_COMMAND);
+    if (built.bytes) return built.bytes;
+    const first = built.diagnostics.find((d) => d.severity === 'error');
+    throw new Error(`${args.program}${first?.span ? `:${first.span.line + 1}` : ''}: ${first?.message ?? 'the build failed'} (${built.command})`);
   }
 
   // --- breakpoints --------------------------------------------------------------------------

@@ -74,7 +74,7 @@ const isForeign = (doc: TextDocument) => !isCSource(doc.uri) && (doc.languageId 
 const cBuilds = new Map<string, number>();
 let nextBuild = 1;
 /** Requests a C document answers (its verdicts and runs); the rest speak of assembly text and answer empty. */
-const C_METHODS = new Set(['textDocument/codeLens', 'ebpf/verify', 'ebpf/run']);
+const C_METHODS = new Set(['textDocument/codeLens', 'ebpf/verify', 'ebpf/run', 'ebpf/counterexample']);
 
 /** Builds a C document from its file on disk and hands the object (or clang's errors) to the worker. */
 function buildCDocument(doc: TextDocument): void {

@@ -8,7 +8,7 @@
 
 import { after, afterEach, before, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DebugClient } from '@vscode/debugadapter-testsupport';
@@ -130,4 +130,28 @@ test('a breakpoint on a C line stops there with the packet; map values show as s
 
   // The frame is dropped: XDP_DROP.
   await Promise.all([dc.continueRequest({ threadId: 1 }), dc.waitForEvent('terminated')]);
+});
+
+test('the C source itself as `program`: built first, then a C-line breakpoint stops there; a broken build is refused on its line', { skip: noClang }, async () => {
+  const line = lineOf(TEXT, '__sync_fetch_and_add(&blocked->packets, 1);');
+  const outputs: string[] = [];
+  dc.on('output', (e: DebugProtocol.OutputEvent) => outputs.push(e.body.output));
+  await Promise.all([
+    dc.waitForEvent('initialized').then(async () => {
+      await dc.setBreakpointsRequest({ source: { path: src }, breakpoints: [{ line }] });
+      await dc.configurationDoneRequest();
+    }),
+    dc.launch({ program: src, pcap: join(INPUTS_DIR, 'firewall.pcap'), packetIndex: BLOCKED_FRAME, maps: join(INPUTS_DIR, 'firewall_c.maps.json') }),
+    dc.assertStoppedLocation('breakpoint', { path: src, line }),
+  ]);
+  assert.ok(outputs.some((o) => o.startsWith(`building ${src}`)), outputs.join(''));
+  await dc.stop();
+
+  const broken = join(dir, 'broken.bpf.c');
+  writeFileSync(broken, TEXT.replace('__sync_fetch_and_add(&blocked->packets, 1);', '__sync_fetch_and_add(&blocked->packets, 1)'));
+  dc = await startAdapter();
+  await assert.rejects(dc.launch({ program: broken, packet: '00'.repeat(60) }), (e: Error) => {
+    assert.match(e.message, new RegExp(`broken\\.bpf\\.c:${line}: expected ';'`));
+    return true;
+  });
 });

@@ -93,13 +93,20 @@ test('no bounds check: the packet access is reported on its C line, the instruct
   assert.match(insn.message, /^insn \d+: [rw]\d+ = \*\(u8 \*\)\(r\d+ \+ 0x0\)$/);
 });
 
-test('no null check after bpf_map_lookup_elem: reported on the dereference', { skip }, async () => {
+test('no null check after bpf_map_lookup_elem: reported on the dereference, with "Debug this error" there', { skip }, async () => {
   const text = edit(read('xdp_counter.bpf.c'), '\tif (!packets)\t/* the verifier insists on the null check */\n\t\treturn 0;\n', '');
-  const { diagnostics } = await openC('no_null.bpf.c', text);
+  const { uri, diagnostics } = await openC('no_null.bpf.c', text);
   const [e, ...more] = errors(diagnostics);
   assert.deepEqual(more, [], show(diagnostics));
   assert.match(e.message, /^R\d invalid mem access 'map_value_or_null'/);
   assert.equal(e.range.start.line, lineOf(text, '*packets += 1;'));
+  const lenses = await client.request<{ range: { start: { line: number } }; command?: { command: string } }[]>('textDocument/codeLens', { textDocument: { uri } });
+  assert.equal(lenses.find((l) => l.command?.command === 'ebpf.debugError')?.range.start.line, e.range.start.line);
+  // The per-CPU array lookup fails only for an index past its 256 entries, and the index is a
+  // protocol byte: the verifier objects to a NULL that no run can produce.
+  const answer = await client.request<{ line?: number; counterexample: { run?: string; infeasible?: string; unknown?: string } }>('ebpf/counterexample', { textDocument: { uri } });
+  assert.equal(answer.line, e.range.start.line);
+  assert.match(answer.counterexample.infeasible ?? '', /the pointer is NULL cannot happen/, JSON.stringify(answer.counterexample));
 });
 
 test('a ring buffer record reserved and never submitted: the leak is reported where the program exits', { skip }, async () => {
