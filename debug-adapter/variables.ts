@@ -81,7 +81,7 @@ export class Variables {
         const ctx = this.ctxRegion();
         const name = this.ctxStructName();
         if (!ctx || !name) return [];
-        return contextFields(ctx, name).map((f) => ({
+        return contextFields(ctx, name, vm.memory, this.describeOpts()).map((f) => ({
           name: f.name, value: f.pointer ?? `0x${f.value.toString(16)} (${f.value})`, variablesReference: 0,
           memoryReference: hexAddress(Memory.address(ctx, f.off)),
         }));
