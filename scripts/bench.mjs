@@ -5,6 +5,8 @@
 // interpreter, our JIT and the kernel's JIT (BPF_PROG_TEST_RUN with repeat), setup excluded.
 // Last, the language server's latency against the issue's targets (scripts/bench-lsp.mjs), and
 // the debugger's step and going-back costs (scripts/bench-dap.mjs).
+// `node scripts/bench.mjs --vm` runs only the benchmark programs in the VM and the JIT, without our
+// verifier (for work on the VM and the JIT).
 import { createRequire } from 'node:module';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +25,7 @@ const k = require('../out/core/kernel/index.js');
 const kernel = k.kernelAvailable();
 const ratio = (ours, theirs) => (theirs > 0 ? `${(ours / theirs).toFixed(1)}x the kernel` : 'kernel: n/a');
 if (!kernel.ok) console.log(`(kernel comparisons skipped: ${kernel.reason})`);
+const vmOnly = process.argv.includes('--vm');
 
 /** Loads an object's first program into the kernel with BPF_LOG_STATS: its verification time, ns. */
 function kernelVerifyNs(obj, progType, attachType) {
@@ -37,19 +40,20 @@ function kernelVerifyNs(obj, progType, attachType) {
 }
 
 // --- the verifier on the corpus, and on the program that makes the kernel process 1,000,000 insns
-const dir = 'test/data/verifier';
-let oursNs = 0, theirsNs = 0, n = 0, bigOurs = 0, bigTheirs = 0;
-for (const f of readdirSync(dir).filter((x) => x.endsWith('.data')).sort()) {
-  const c = parseCase(readFileSync(join(dir, f), 'utf8'));
-  if (c.broken) continue;
-  const a = assembleCase(c);
-  if (a.broken) continue;
-  const t0 = performance.now();
-  verifyObjectProgram(a.object, listPrograms(a.object)[0], { progType: c.progType, attachType: c.attachType, license: c.license });
-  const ns = (performance.now() - t0) * 1e6;
-  const kns = kernel.ok ? kernelVerifyNs(a.object, c.progType, c.attachType) : 0;
-  if (f === 'loop-complexity-limit.data') { bigOurs = ns; bigTheirs = kns; continue; }
-  oursNs += ns; theirsNs += kns; n++;
+if (!vmOnly) {
+  const dir = 'test/data/verifier';
+  let oursNs = 0, theirsNs = 0, n = 0, bigOurs = 0, bigTheirs = 0;
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.data')).sort()) {
+    const c = parseCase(readFileSync(join(dir, f), 'utf8'));
+    if (c.broken) continue;
+    const a = assembleCase(c);
+    if (a.broken) continue;
+    const t0 = performance.now();
+    verifyObjectProgram(a.object, listPrograms(a.object)[0], { progType: c.progType, attachType: c.attachType, license: c.license });
+    const ns = (performance.now() - t0) * 1e6;
+    const kns = kernel.ok ? kernelVerifyNs(a.object, c.progType, c.attachType) : 0;
+    if (f === 'loop-complexity-limit.data') { bigOurs = ns; bigTheirs = kns; continue; }
+    oursNs += ns; theirsNs += kns; n++;
 }
 console.log(`verifier, corpus of ${n} programs: ours ${(oursNs / 1e6).toFixed(1)} ms, kernel ${(theirsNs / 1e6).toFixed(1)} ms (${ratio(oursNs, theirsNs)})`);
 console.log(`verifier, 1,000,000 processed insns: ours ${(bigOurs / 1e6).toFixed(0)} ms, kernel ${(bigTheirs / 1e6).toFixed(0)} ms (${ratio(bigOurs, bigTheirs)})`);
@@ -70,6 +74,7 @@ if (kernel.ok) {
   loaded.close();
 }
 console.log(`VM, xdp_drop_udp on a 64-byte packet (setup included): ours ${vmNs.toFixed(0)} ns/run, kernel JIT ${jitNs} ns/run (${ratio(vmNs, jitNs)})`);
+}
 
 // --- the benchmark programs: our interpreter, our JIT and the kernel's JIT, ns per run, setup excluded
 /** A 1500-byte TCP SYN to port 25 (a privileged port the filter drops), with a patterned payload. */
@@ -145,7 +150,7 @@ for (const b of BENCH) {
   const jitPlain = timeRuns(prepared(), runJit, budgetMs);
   JIT_SETTINGS.ranges = true; clearJitCache();
   const t0 = performance.now();
-  const verdict = verifyObjectProgram(object, ref, { progType: 'xdp' });
+  const verdict = vmOnly ? undefined : verifyObjectProgram(object, ref, { progType: 'xdp' });
   const oursVerifyNs = (performance.now() - t0) * 1e6;
   const kr = kernel.ok ? kernelRuns(object, ref, packet, jit / 10) : { error: kernel.reason };
   if (kr.retval !== undefined && kr.retval !== Number(r0 & 0xffffffffn)) console.log(`  ${b.file}: the kernel returned ${kr.retval}, we ${r0 & 0xffffffffn}`);
@@ -155,12 +160,13 @@ for (const b of BENCH) {
   console.log(`    interpreter ${fmtNs(interp)}/run, ${perInsn(interp)} (${times(interp, kns)})`);
   console.log(`    JIT         ${fmtNs(jit)}/run, ${perInsn(jit)} (${times(jit, kns)}); without the range analysis ${fmtNs(jitPlain)}/run (${times(jitPlain, kns)})`);
   console.log(kns ? `    kernel JIT  ${fmtNs(kns)}/run, ${perInsn(kns)}` : `    kernel JIT  n/a (${kr.error})`);
-  console.log(`    verifier    ours ${(oursVerifyNs / 1e6).toFixed(1)} ms (${verdict.accepted ? 'accepted' : `rejected: ${verdict.message}`}, ${verdict.stats.processedInsns.toLocaleString('en')} processed insns), ` +
+  if (verdict) console.log(`    verifier    ours ${(oursVerifyNs / 1e6).toFixed(1)} ms (${verdict.accepted ? 'accepted' : `rejected: ${verdict.message}`}, ${verdict.stats.processedInsns.toLocaleString('en')} processed insns), ` +
     `kernel ${kr.verifyNs ? `${(kr.verifyNs / 1e6).toFixed(1)} ms (${times(oursVerifyNs, kr.verifyNs)})` : 'n/a'}`);
 }
 
-// --- the language server: diagnostics, hover and completion latency against the issue's targets
-await benchLsp();
-
-// --- the debugger: a `next` over DAP, and going back through a 10,000,000-instruction run
-await benchDap();
+if (!vmOnly) {
+  // --- the language server: diagnostics, hover and completion latency against the issue's targets
+  await benchLsp();
+  // --- the debugger: a `next` over DAP, and going back through a 10,000,000-instruction run
+  await benchDap();
+}

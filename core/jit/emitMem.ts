@@ -17,14 +17,14 @@ const SIZES: Record<number, number> = { 0x00: 4, 0x08: 2, 0x10: 1, 0x18: 8 };
 /**
  * Finds the region of (base + off) and the byte offset in it, as `r` and `o` (block-scoped
  * consts), in int32 arithmetic: `o` is the low half less LO_BASE, wrapped, so an address below
- * the region or 2 GiB past it is a negative `o`, which the bounds check refuses.
+ * the region or 2 GiB past it is a negative `o`, which the bounds check refuses. Adding the
+ * offset may carry into (or borrow from) the high half; then the low half is below LO_BASE or
+ * at 2^31 past it, `o` is negative whichever region the high half names, and the slow path
+ * names the real address.
  */
 function locate(lo: string, hi: string, off: number, size: number): { find: string; ok: string } {
-  let find: string;
-  if (off === 0) find = `const r = slots[${hi} - ${HI_BASE}], o = (${lo} - ${LO_BASE}) | 0;`;
-  else if (off > 0) find = `const a = (${lo} + ${off}) | 0, r = slots[${hi} + ((a >>> 0) < (${lo} >>> 0) ? 1 : 0) - ${HI_BASE}], o = (a - ${LO_BASE}) | 0;`;
-  else find = `const a = (${lo} - ${-off}) | 0, r = slots[${hi} - ((a >>> 0) > (${lo} >>> 0) ? 1 : 0) - ${HI_BASE}], o = (a - ${LO_BASE}) | 0;`;
-  return { find, ok: `r !== undefined && o >= r.lowOff && o + ${size} <= r.highOff` };
+  const find = `const r = slots[${hi} - ${HI_BASE}], o = (${lo} + ${off - LO_BASE}) | 0;`;
+  return { find, ok: `r !== undefined && o >= r.lowOff && o <= r.highOff - ${size}` };
 }
 
 export function emitMem(cfg: Cfg, st: RegState, pc: number, after: number, fixedFp: boolean): string {

@@ -20,7 +20,7 @@ import { Memory, MemFault, Region } from './memory';
 import { Host } from './host';
 import { ETH_HLEN } from '../net';
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../cbpf/opcodes';
-import { BAD_REGISTER_OP, CALLBACK_RETURN, interpret, segmentLengths } from './loop';
+import { BAD_REGISTER_OP, CALLBACK_RETURN, HI_REG, interpret, segmentLengths } from './loop';
 
 export const MAX_CALL_DEPTH = 8; // the kernel's MAX_CALL_FRAMES
 export const STACK_SIZE = 512; // MAX_BPF_STACK
@@ -69,11 +69,12 @@ export interface Frame {
 export interface DecodedProgram {
   /** The opcode, or BAD_REGISTER_OP when a register field is over 10. */
   ops: Uint16Array;
-  /** The loop's packed form: op | dst << 8 | src << 12 | off << 16 (op 0 for a bad register). */
-  words: Int32Array;
-  /** The loop's segments (core/vm/loop.ts, segmentLengths). */
-  lens: Int32Array;
-  ends: Int32Array;
+  /**
+   * The loop's form, four int32 per slot: op | dst << 8 | src << 12 | off << 16 (op 0 where the
+   * loop must hand over: a bad register, an lddw of a map or a function), the imm, and the
+   * slot's segment (core/vm/loop.ts, segmentLengths): its length and the slot after it.
+   */
+  code: Int32Array;
   dsts: Uint8Array;
   srcs: Uint8Array;
   offs: Int16Array;
@@ -91,21 +92,27 @@ const decoded = new WeakMap<LinkedProgram, DecodedProgram>();
 
 function decode(p: LinkedProgram): DecodedProgram {
   const n = p.insns.length;
-  const out: DecodedProgram = { ops: new Uint16Array(n), words: new Int32Array(n), lens: new Int32Array(0), ends: new Int32Array(0), dsts: new Uint8Array(n), srcs: new Uint8Array(n), offs: new Int16Array(n), imms: new Int32Array(n) };
+  const out: DecodedProgram = { ops: new Uint16Array(n), code: new Int32Array(4 * n), dsts: new Uint8Array(n), srcs: new Uint8Array(n), offs: new Int16Array(n), imms: new Int32Array(n) };
   p.insns.forEach((i: Insn, k) => {
     // Only r0-r10 exist; the load check refuses other numbers, but the VM runs unchecked programs too.
     out.ops[k] = i.dst > 10 || i.src > 10 ? BAD_REGISTER_OP : i.code;
     out.dsts[k] = i.dst; out.srcs[k] = i.src; out.offs[k] = i.off; out.imms[k] = i.imm;
-    // A bad register becomes opcode 0, which the loop leaves to slowExec, which says why.
-    out.words[k] = (out.ops[k] & 0xff) | ((i.dst & 15) << 8) | ((i.src & 15) << 12) | (i.off << 16);
+    // Opcode 0 goes to slowExec: a bad register (it says why), an lddw of a map or a function.
+    const handover = out.ops[k] === BAD_REGISTER_OP || (i.code === 0x18 && (i.src !== 0 || p.mapRefs.has(k)));
+    out.code[4 * k] = (handover ? 0 : i.code) | ((i.dst & 15) << 8) | ((i.src & 15) << 12) | (i.off << 16);
+    out.code[4 * k + 1] = i.imm;
   });
-  ({ lens: out.lens, ends: out.ends } = segmentLengths(out.ops));
+  const { lens, ends } = segmentLengths(out.ops);
+  for (let k = 0; k < n; k++) { out.code[4 * k + 2] = lens[k]; out.code[4 * k + 3] = ends[k]; }
   return out;
 }
 
 export class Machine {
-  readonly lo = new Int32Array(11);
-  readonly hi = new Int32Array(11);
+  /** @internal The registers' halves in one array, as the loop reads them: rN's low half at N, its high half at N + HI_REG. */
+  readonly regs = new Int32Array(2 * HI_REG);
+  /** The registers' low and high halves (views of `regs`). */
+  readonly lo = this.regs.subarray(0, 11);
+  readonly hi = this.regs.subarray(HI_REG, HI_REG + 11);
   pc = 0;
   /** Instructions executed so far. */
   insnCount = 0;
@@ -123,9 +130,7 @@ export class Machine {
   prevPc = 0;
   /** @internal The program decoded into columns: opcode (BAD_REGISTER_OP for a register over 10), dst, src, off, imm. */
   ops!: Uint16Array;
-  /** @internal */ words!: Int32Array;
-  /** @internal */ lens!: Int32Array;
-  /** @internal */ ends!: Int32Array;
+  /** @internal */ code!: Int32Array;
   /** @internal */ dsts!: Uint8Array;
   /** @internal */ srcs!: Uint8Array;
   /** @internal */ offs!: Int16Array;
@@ -147,7 +152,7 @@ export class Machine {
   }
 
   private loadProgram(p: LinkedProgram): void {
-    ({ ops: this.ops, words: this.words, lens: this.lens, ends: this.ends, dsts: this.dsts, srcs: this.srcs, offs: this.offs, imms: this.imms } = decodeProgram(p));
+    ({ ops: this.ops, code: this.code, dsts: this.dsts, srcs: this.srcs, offs: this.offs, imms: this.imms } = decodeProgram(p));
     this.program = p;
   }
 
@@ -241,6 +246,7 @@ export class Machine {
     this.pc = pc + 1;
     if (op === BAD_REGISTER_OP) return this.faultAt(pc, `invalid register r${d > 10 ? d : s}`);
     const cls = op & 7;
+    if (op === 0x37 || op === 0x3f || op === 0x97 || op === 0x9f) return this.divide64(op, d, s, off, imm);
     if (cls === 0x07 || cls === 0x04) return this.faultAt(pc, `unknown opcode 0x${op.toString(16)}`);
     if (cls === 0x05 || cls === 0x06) {
       const code = op & 0xf0;
@@ -275,6 +281,16 @@ export class Machine {
       default:
         return this.faultAt(pc, `unknown opcode 0x${op.toString(16).padStart(2, '0')}`);
     }
+  }
+
+  /** 64-bit div and mod, signed with offset 1 (BigInt where an operand is wider than 32 bits). */
+  private divide64(op: number, d: number, s: number, off: number, imm: number): undefined {
+    const L = this.lo, H = this.hi;
+    const b = op & 0x08 ? L[s] : imm, bh = op & 0x08 ? H[s] : imm >> 31;
+    if ((op & 0xf0) === 0x30) (off === 1 ? I.sdiv64 : I.udiv64)(L[d], H[d], b, bh);
+    else (off === 1 ? I.smod64 : I.umod64)(L[d], H[d], b, bh);
+    L[d] = I.res.lo; H[d] = I.res.hi;
+    return undefined;
   }
 
   private call(src: number, imm: number, pc: number): Stop | undefined {
