@@ -30,6 +30,7 @@ import { MapSet } from '../../core/maps/create';
 import { CLI } from '../paths';
 import { canLoadBpf, run } from '../tools';
 import { buildC, edit, exampleText, INPUTS_DIR, lineOf, noClang } from './build';
+import { sumCpus } from '../diff/kernelRun';
 
 const available = canLoadBpf() ? kernelAvailable() : { ok: false as const, reason: 'bpf(2) needs root on Linux' };
 const noKernel = noClang ?? (available.ok ? undefined : `the kernel is not available: ${available.reason}`);
@@ -173,16 +174,6 @@ const packetsOf = (c: Capture) => {
 };
 const mapsJsonOf = (c: Capture) => JSON.parse(readFileSync(join(INPUTS_DIR, c.maps), 'utf8')) as MapsJson;
 
-/** Each u64 of a per-CPU value summed over the CPUs (the kernel's CPUs and ours differ). */
-function sumCpus(values: Uint8Array[], size: number): string {
-  const out = Buffer.alloc(size);
-  for (let off = 0; off + 8 <= size; off += 8) {
-    let sum = 0n;
-    for (const v of values) sum += Buffer.from(v.buffer, v.byteOffset, v.byteLength).readBigUInt64LE(off);
-    out.writeBigUInt64LE(BigInt.asUintN(64, sum), off);
-  }
-  return out.toString('hex');
-}
 
 function vmContents(maps: MapSet, name: string, valueSize: number): string[] {
   return maps.get(name)!.entries().map((e) => `${hex(e.key!)}=${e.values ? sumCpus(e.values, valueSize) : hex(e.value!)}`).sort();

@@ -70,3 +70,14 @@ export function compareSource(text: string, progType: string, packet: Uint8Array
   if (errors.length) return { differences: [`does not assemble: ${errors.map((d) => `${(d.span?.line ?? 0) + 1}: ${d.message}`).join('; ')}`] };
   return compareWithKernel(object, progType, packet);
 }
+
+/** Each u64 of a per-CPU value summed over the CPUs (the kernel's CPUs and ours differ in number and in which ran). */
+export function sumCpus(values: Uint8Array[], size: number): string {
+  const out = Buffer.alloc(size);
+  for (let off = 0; off + 8 <= size; off += 8) {
+    let sum = 0n;
+    for (const v of values) sum += Buffer.from(v.buffer, v.byteOffset, v.byteLength).readBigUInt64LE(off);
+    out.writeBigUInt64LE(BigInt.asUintN(64, sum), off);
+  }
+  return out.toString('hex');
+}

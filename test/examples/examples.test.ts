@@ -38,7 +38,7 @@ import { createRun, mapsForObject, Run, runProgram } from '../../core/vm/run';
 import { MapSet } from '../../core/maps/create';
 import { DebugRuntime, PacketResult } from '../../core/debug/runtime';
 import { readLaunch, LaunchArguments } from '../../debug-adapter/launch';
-import { compareWithKernel } from '../diff/kernelRun';
+import { compareWithKernel, sumCpus } from '../diff/kernelRun';
 import { canLoadBpf } from '../tools';
 import { REPO_ROOT } from '../paths';
 
@@ -125,16 +125,6 @@ function freshMaps(obj: BpfObject, ex: Example, env: RunEnv): MapSet {
   return maps;
 }
 
-/** Each u64 of a per-CPU value summed over the CPUs (the kernel's CPUs and ours differ in number and in which ran). */
-function sumCpus(values: Uint8Array[], size: number): string {
-  const out = Buffer.alloc(size);
-  for (let off = 0; off + 8 <= size; off += 8) {
-    let sum = 0n;
-    for (const v of values) sum += Buffer.from(v.buffer, v.byteOffset, v.byteLength).readBigUInt64LE(off);
-    out.writeBigUInt64LE(BigInt.asUintN(64, sum), off);
-  }
-  return out.toString('hex');
-}
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
 /** What a kernel call that failed said. */
