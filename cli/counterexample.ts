@@ -27,6 +27,7 @@ export function describeCounterexample(c: Counterexample): string {
   if (c.packet !== undefined) parts.push(`--packet ${c.packet}`);
   if (c.ctx && Object.keys(c.ctx).length) parts.push(`--ctx '${JSON.stringify(c.ctx)}'`);
   if (c.maps) parts.push(`maps ${JSON.stringify(c.maps)}`);
+  if (c.env) parts.push(`env ${JSON.stringify(c.env)}`);
   const what = c.run === 'faults' ? 'the run faults there' : 'the run reaches it';
   return `counterexample (${what}): ${parts.join(' ') || 'any input'}`;
 }

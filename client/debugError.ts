@@ -20,7 +20,7 @@ export interface CounterexampleAnswer {
   line?: number;
   message?: string;
   counterexample:
-    | { packet?: string; ctx?: Record<string, unknown>; maps?: Record<string, unknown>; run: 'faults' | 'reaches'; assumptions?: string[] }
+    | { packet?: string; ctx?: Record<string, unknown>; maps?: Record<string, unknown>; env?: Record<string, unknown>; run: 'faults' | 'reaches'; assumptions?: string[] }
     | { infeasible: string }
     | { unknown: string };
 }
@@ -57,6 +57,7 @@ export async function debugError(client: LanguageClient, arg?: { section?: strin
     ...(c.packet !== undefined ? { packet: c.packet } : {}),
     ...(c.ctx ? { ctx: c.ctx } : {}),
     ...(c.maps ? { maps: c.maps } : {}),
+    ...(c.env ? { env: c.env } : {}),
     stopBeforeInsn: answer.insn,
   };
   lastDebugError.config = config;

@@ -32,8 +32,8 @@ export interface LaunchArguments extends DebugProtocol.LaunchRequestArguments {
   memFile?: string;
   /** Initial map contents (the shape `run --json` prints): a JSON file, or the object itself. */
   maps?: string | Record<string, unknown>;
-  /** A JSON file of the environment (time, pid, cpu count, random seed), as `run --env`. */
-  env?: string;
+  /** The environment (time, pid, cpu count, random seed), as `run --env`: a JSON file, or the object itself. */
+  env?: string | Record<string, unknown>;
   budget?: number;
   stopOnEntry?: boolean;
   /** Stop before this instruction (a slot index) is first reached: "Debug this error" stops before the rejected one. */
@@ -109,8 +109,10 @@ export function readLaunch(args: LaunchArguments, built?: Uint8Array): Launched 
   }
   let env;
   if (args.env !== undefined) {
-    const e = parseEnvJson(new TextDecoder().decode(read('env', args.env)));
-    if (typeof e === 'string') throw new Error(`env ${args.env}: ${e}`);
+    const inline = args.env !== null && typeof args.env === 'object' && !Array.isArray(args.env);
+    if (!inline && typeof args.env !== 'string') throw new Error('env: a JSON file, or an object of environment fields');
+    const e = parseEnvJson(inline ? JSON.stringify(args.env) : new TextDecoder().decode(read('env', args.env as string)));
+    if (typeof e === 'string') throw new Error(`env${inline ? '' : ` ${args.env as string}`}: ${e}`);
     env = e;
   }
   if (args.budget !== undefined && (!Number.isInteger(args.budget) || args.budget < 1)) throw new Error(`budget: a positive integer, not ${args.budget}`);

@@ -19,7 +19,9 @@ import { mapsForObject } from '../vm/run';
 import { hasErrors } from '../diag';
 import { ctxFieldAt } from '../progtypes/contexts';
 import { evalCond, evalTerm } from './term';
-import { ctxByte, pktByte, PACKET_LEN, runSymbolic, SymbolicPath } from './symbolic';
+import { ctxByte, envVarName, pktByte, PACKET_LEN, runSymbolic, SymbolicPath } from './symbolic';
+import { parseEnvJson } from '../input/parse';
+import { DEFAULT_ENV } from '../vm/host';
 import { Labelled, Solver } from './z3';
 
 /** An input in the shape of `run`'s options (DESIGN.md, `verify --counterexample`). */
@@ -27,6 +29,8 @@ export interface CounterexampleInput {
   packet?: string;
   ctx?: Record<string, number | string | (number | string)[]>;
   maps?: MapsJson;
+  /** The environment fields the path read (the shape of `run --env`); the others keep their defaults. */
+  env?: Record<string, number | string>;
 }
 
 export type Counterexample =
@@ -156,6 +160,13 @@ function inputOf(path: SymbolicPath, model: Map<string, bigint | boolean>): Coun
     if (!m.entries.some((e) => e.key === entry.key)) m.entries.push(entry);
   }
   if (Object.keys(maps).length) input.maps = maps;
+  if (path.env.size) {
+    input.env = {};
+    for (const name of [...path.env].sort()) {
+      const v = BigInt((model.get(envVarName(name)) as bigint | undefined) ?? 0n);
+      input.env[name] = name === 'timeNs' || name === 'bootTimeNs' || name === 'jiffies' ? v.toString() : Number(v);
+    }
+  }
   return input;
 }
 
@@ -167,11 +178,13 @@ function jsonNumber(v: bigint): number | string {
 /** Runs the VM on the input: 'faults' at the failing instruction, 'reaches' it, or undefined. */
 export function checkInput(req: CounterexampleRequest, input: CounterexampleInput): 'faults' | 'reaches' | undefined {
   const failPc = req.result.insnIdx!;
+  const env = input.env ? parseEnvJson(JSON.stringify(input.env)) : DEFAULT_ENV;
+  if (typeof env === 'string') return undefined;
+  const packet = input.packet !== undefined ? Uint8Array.from(input.packet.match(/../g) ?? [], (h) => parseInt(h, 16)) : undefined;
   const attempt = (breakAt?: number) => {
-    const maps = mapsForObject(req.object);
+    const maps = mapsForObject(req.object, env);
     if (input.maps && hasErrors(loadMapsJson(maps, input.maps))) return undefined;
-    const packet = input.packet !== undefined ? Uint8Array.from(input.packet.match(/../g) ?? [], (h) => parseInt(h, 16)) : undefined;
-    const { run } = createRun(req.object, req.ref, { progType: req.progType, maps, input: { packet, ctxFields: input.ctx } });
+    const { run } = createRun(req.object, req.ref, { progType: req.progType, maps, env, input: { packet, ctxFields: input.ctx } });
     if (!run) return undefined;
     return run.vm.run(breakAt === undefined ? {} : { breakpoints: new Set([breakAt]) });
   };

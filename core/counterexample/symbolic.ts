@@ -13,9 +13,11 @@
  * "unsat" reached after such an assumption proves nothing, and is not reported as one.
  *
  * What it does not follow (a tail call, a callback helper, a kfunc) ends the search with a
- * reason. Helpers whose results depend on the machine (time, random numbers, pids) return
- * free variables: that never makes the path look infeasible, and the VM run that checks the
- * input (index.ts) says when it made the input wrong.
+ * reason. Helpers that read the run's environment (pid and tgid, uid and gid, the time, the
+ * CPU) read input variables, which the answer gives as `env` (`run --env`). Others whose
+ * results depend on the machine (random numbers) return free variables: that never makes the
+ * path look infeasible, and the VM run that checks the input (index.ts) says when it made the
+ * input wrong.
  */
 
 import { Insn, lddwValue } from '../isa/insn';
@@ -25,6 +27,7 @@ import { MapDef } from '../object';
 import { helperById } from '../helpers/table';
 import { ctxFieldAt, ctxStruct, CtxStruct } from '../progtypes/contexts';
 import { runKind, SKB_MAX_PACKET } from '../vm/context';
+import { DEFAULT_ENV } from '../vm/host';
 import { ETH_HLEN } from '../net';
 import { PathStep } from '../verifier/verify';
 import * as T from './term';
@@ -65,6 +68,8 @@ export interface SymbolicPath {
   /** The model of the constraints so far (each added constraint holds in it). */
   model: Map<string, bigint | boolean>;
   lookups: Lookup[];
+  /** The environment fields the path read (`run --env`), by name, as variables `env_NAME`. */
+  env: Set<EnvField>;
   /** Packet programs: the packet length variable's name and where `data` starts in the frame. */
   packet?: { dataStart: number };
   /**
@@ -91,6 +96,8 @@ export interface SymbolicSetup {
 export const PACKET_LEN = 'len';
 export const pktByte = (i: number) => `p${i}`;
 export const ctxByte = (i: number) => `c${i}`;
+export type EnvField = 'pid' | 'tgid' | 'uid' | 'gid' | 'timeNs' | 'bootTimeNs' | 'jiffies' | 'cpu';
+export const envVarName = (name: EnvField) => `env_${name}`;
 const MAX_FRAME = 1514;
 const STACK_SIZE = 512;
 
@@ -138,7 +145,7 @@ class Executor {
     this.ctxType = this.kind.ctx ? ctxStruct(this.kind.ctx) : undefined;
     this.len = T.bv(PACKET_LEN, 64);
     this.out = {
-      constraints: [], vars: new Map(), assumptions: [], model: new Map(), lookups: [],
+      constraints: [], vars: new Map(), assumptions: [], model: new Map(), lookups: [], env: new Set(),
       packet: this.kind.packet ? { dataStart: this.kind.packet === 'l3' ? ETH_HLEN : 0 } : undefined,
       ctx: this.ctxType,
     };
@@ -149,6 +156,18 @@ class Executor {
   private variable(name: string, w: number): Term {
     this.out.vars.set(name, w);
     return T.bv(name, w);
+  }
+
+  /** An environment field as an input; the CPU must be one of the default count's (DEFAULT_ENV.nCpus). */
+  private envVar(name: EnvField, w: number): Term {
+    const v = this.variable(envVarName(name), w);
+    if (!this.out.env.has(name)) {
+      this.out.env.add(name);
+      if (name === 'cpu') this.assumeInput(T.cmp('ult', v, T.cnst(DEFAULT_ENV.nCpus, 32)), `a CPU of the ${DEFAULT_ENV.nCpus} the run has`);
+      // Pids, tgids, uids and gids are a kernel's non-negative int32 (RunEnv takes them as such).
+      if (['pid', 'tgid', 'uid', 'gid'].includes(name)) this.assumeInput(T.cmp('sge', v, T.cnst(0, 32)), `a ${name} is not negative`);
+    }
+    return v;
   }
 
   private boolVariable(name: string): Cond {
@@ -613,6 +632,13 @@ class Executor {
       }
       case 'map_update_elem': case 'ringbuf_submit': case 'ringbuf_discard': case 'ringbuf_output':
         return ret(scalar(ZERO));
+      // What the run's environment decides (`run --env`): inputs too (core/vm/host.ts RunEnv, core/helpers/impl).
+      case 'get_current_pid_tgid': return ret(scalar(T.concat(this.envVar('tgid', 32), this.envVar('pid', 32))));
+      case 'get_current_uid_gid': return ret(scalar(T.concat(this.envVar('gid', 32), this.envVar('uid', 32))));
+      case 'ktime_get_ns': case 'ktime_get_coarse_ns': case 'ktime_get_tai_ns': return ret(scalar(this.envVar('timeNs', 64)));
+      case 'ktime_get_boot_ns': return ret(scalar(this.envVar('bootTimeNs', 64)));
+      case 'jiffies64': return ret(scalar(this.envVar('jiffies', 64)));
+      case 'get_smp_processor_id': return ret(scalar(T.zext(this.envVar('cpu', 32), 64)));
       case 'tail_call': case 'loop': case 'for_each_map_elem': case 'find_vma': case 'user_ringbuf_drain': case 'timer_set_callback':
         throw new Unsupported(`${helper.name} at insn ${pc}: calls and callbacks beyond the program are not followed`);
       default:

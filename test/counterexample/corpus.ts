@@ -301,6 +301,51 @@ out:
 `,
   },
   {
+    // The environment is an input too: the answer sets the pid with `env` (run --env).
+    name: 'kprobe: only for one pid, a read past a ring buffer record',
+    expect: 'faults', access: 'value', reason: /mem|range/,
+    asm: `
+	.map events, type=ringbuf, max_entries=4096
+	.section kprobe/do_sys_open
+prog:
+	call bpf_get_current_pid_tgid
+	r0 &= 0xffffffff
+	if r0 != 31337 goto out
+	r1 = events ll
+	r2 = 8
+	r3 = 0
+	call bpf_ringbuf_reserve
+	if r0 == 0 goto out
+	r6 = r0
+	r7 = *(u64 *)(r6 + 8)
+	r1 = r6
+	r2 = 0
+	call bpf_ringbuf_discard
+out:
+	r0 = 0
+	exit
+`,
+  },
+  {
+    name: 'kprobe: R8 read unset when the time is odd and the CPU is 1',
+    expect: 'reaches', reason: /R8 !read_ok/,
+    asm: `
+	.section kprobe/do_sys_open
+prog:
+	call bpf_ktime_get_ns
+	r6 = r0
+	call bpf_get_smp_processor_id
+	r6 &= 1
+	if r6 == 0 goto set
+	if r0 != 1 goto set
+	r0 = r8
+	exit
+set:
+	r0 = 0
+	exit
+`,
+  },
+  {
     name: 'kprobe: an array looked up at index di, unchecked (NULL when di >= 8)',
     expect: 'faults', access: 'null', reason: NULL_DEREF,
     asm: `

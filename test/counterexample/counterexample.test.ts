@@ -21,6 +21,8 @@ import { Counterexample, findCounterexample } from '../../core/counterexample';
 import { closeSolver, z3Solver } from '../../core/counterexample/z3';
 import { createRun, mapsForObject } from '../../core/vm/run';
 import { loadMapsJson } from '../../core/maps/json';
+import { parseEnvJson } from '../../core/input/parse';
+import { RunEnv } from '../../core/vm/host';
 import { linkProgram } from '../../core/link';
 import { lookupRow } from '../../core/isa/opcodes';
 import { HI_BASE, LO_BASE } from '../../core/vm/memory';
@@ -59,6 +61,10 @@ function runCli(c: CexCase, found: Found): { exit: string; error?: string } {
       writeFileSync(join(dir, 'maps.json'), JSON.stringify(found.maps));
       args.push('--maps', join(dir, 'maps.json'));
     }
+    if (found.env) {
+      writeFileSync(join(dir, 'env.json'), JSON.stringify(found.env));
+      args.push('--env', join(dir, 'env.json'));
+    }
     const r = cli(...args);
     assert.ok(r.status === 0 || r.status === 1, `run exited ${r.status}: ${r.stderr}`);
     return JSON.parse(r.stdout);
@@ -67,10 +73,12 @@ function runCli(c: CexCase, found: Found): { exit: string; error?: string } {
 
 /** The VM on the counterexample, stopped at a breakpoint on the failing instruction. */
 function stopAt(loaded: LoadedCase, found: Found, insn: number) {
-  const maps = mapsForObject(loaded.object);
+  const env = found.env ? parseEnvJson(JSON.stringify(found.env)) : undefined;
+  assert.notEqual(typeof env, 'string', String(env));
+  const maps = mapsForObject(loaded.object, env as RunEnv | undefined);
   if (found.maps) assert.deepEqual(loadMapsJson(maps, found.maps).filter((d) => d.severity === 'error'), []);
   const packet = found.packet === undefined ? undefined : Uint8Array.from(Buffer.from(found.packet, 'hex'));
-  const { run: r, diagnostics } = createRun(loaded.object, loaded.ref, { progType: loaded.progType, maps, input: { packet, ctxFields: found.ctx } });
+  const { run: r, diagnostics } = createRun(loaded.object, loaded.ref, { progType: loaded.progType, maps, env: env as RunEnv | undefined, input: { packet, ctxFields: found.ctx } });
   assert.ok(r, diagnostics.map((d) => d.message).join('; '));
   const stop = r.vm.run({ breakpoints: new Set([insn]) });
   assert.equal(stop.reason, 'breakpoint', `the run stopped (${stop.reason} at insn ${stop.pc}: ${stop.message ?? ''}) before insn ${insn}`);
