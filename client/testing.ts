@@ -10,8 +10,7 @@
  */
 
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 
@@ -210,8 +209,9 @@ function failureMessage(f: Failure, c: CaseReport, program: vscode.Uri): vscode.
 
 /**
  * The launch configuration that debugs one case: its program and input, with paths made
- * absolute (they are relative to the sidecar) and inline maps or env written to a file,
- * since the adapter takes those as files (package.json's debuggers schema).
+ * absolute (they are relative to the sidecar); inline maps and env go as they are (the
+ * adapter takes a file or the object). A C program's cases run its object FILE.bpf.o, and
+ * so does their debugging.
  */
 export function launchFor(program: string, caseName: string): vscode.DebugConfiguration {
   const dir = path.dirname(program);
@@ -220,14 +220,7 @@ export function launchFor(program: string, caseName: string): vscode.DebugConfig
   if (!c) throw new Error(`no case '${caseName}' in ${path.basename(program)}${SIDECAR}`);
   const input = c.input ?? {};
   const abs = (v: unknown) => path.resolve(dir, String(v));
-  let scratch: string | undefined;
-  const asFile = (name: string, v: unknown) => {
-    if (typeof v === 'string') return abs(v);
-    scratch ??= mkdtempSync(path.join(tmpdir(), 'ebpf-test-'));
-    const f = path.join(scratch, `${name}.json`);
-    writeFileSync(f, JSON.stringify(v));
-    return f;
-  };
+  const fileOrObject = (v: unknown) => (typeof v === 'string' ? abs(v) : v);
   const config: vscode.DebugConfiguration = {
     type: 'ebpf', request: 'launch', name: `Debug test: ${caseName}`, stopOnEntry: true,
     program: /\.c$/i.test(program) ? program.replace(/\.c$/i, '.o') : program,
@@ -240,8 +233,8 @@ export function launchFor(program: string, caseName: string): vscode.DebugConfig
   if (input.mem !== undefined) config.mem = input.mem;
   if (input.memFile !== undefined) config.memFile = abs(input.memFile);
   if (input.ctx !== undefined) config.ctx = typeof input.ctx === 'string' ? JSON.parse(readFileSync(abs(input.ctx), 'utf8')) : input.ctx;
-  if (input.maps !== undefined) config.maps = asFile('maps', input.maps);
-  if (input.env !== undefined) config.env = asFile('env', input.env);
+  if (input.maps !== undefined) config.maps = fileOrObject(input.maps);
+  if (input.env !== undefined) config.env = fileOrObject(input.env);
   if (input.budget !== undefined) config.budget = input.budget;
   return config;
 }
