@@ -91,6 +91,57 @@ export function segmentLengths(ops: Uint16Array): { lens: Int32Array; ends: Int3
   return { lens, ends };
 }
 
+/**
+ * Superinstructions: a pair of slots that compiled programs often hold back to back runs in
+ * one dispatch. The pair's first slot gets one of these opcodes in the loop's `code` (bytes no
+ * instruction the loop runs has); the second slot keeps its own, for jumps that land on it.
+ * The fused case runs the first instruction, and the second only when the segment goes on
+ * (not when the loop runs one instruction at a time, near the end of the budget or the steps,
+ * or for a debugger): each instruction still counts, stops and faults as itself.
+ */
+const F_MOV_ADD_K = 0xe7; // rd = rs; rd += imm
+const F_MOV_ADD_X = 0xef; // rd = rs; rd += rt
+const F_MOV_RSH_K = 0xf7; // rd = rs; rd >>= imm
+const F_MOV_LSH_K = 0xff; // rd = rs; rd <<= imm
+const F_MOV_AND_K = 0xe4; // rd = rs; rd &= imm
+const F_ZEXT = 0xec; // rd <<= 32; rd >>= 32
+const F_SEXT = 0xf4; // rd <<= 32; rd s>>= 32
+const F_ADD_JLT_K = 0xfc; // rd += imm; if rd < imm2 goto (unsigned, 64-bit)
+const F_ADD32_JLT32_K = 0xe6; // wd += imm; if wd < imm2 goto (unsigned, 32-bit)
+const F_LDXH_ADD_X = 0xee; // rd = *(u16 *)(rs + off); rt += rd
+const F_LDXB_ADD_X = 0xf6; // rd = *(u8 *)(rs + off); rt += rd
+const F_MOV32_ADD_K = 0xfe; // wd = ws; wd += imm
+const F_MOV32_AND_K = 0xf5; // wd = ws; wd &= imm
+const F_MOV32_RSH_K = 0xfd; // wd = ws; wd >>= imm
+const F_MOV32_LSH_K = 0x01; // wd = ws; wd <<= imm
+
+/** The superinstruction that slots k and k + 1 make, or 0 (columns as DecodedProgram's). */
+export function fusedOp(ops: Uint16Array, dsts: Uint8Array, srcs: Uint8Array, offs: Int16Array, imms: Int32Array, k: number): number {
+  if (k + 1 >= ops.length) return 0;
+  const a = ops[k], b = ops[k + 1], d = dsts[k];
+  if (a === 0xbf && offs[k] === 0 && dsts[k + 1] === d) {
+    if (b === 0x07) return F_MOV_ADD_K;
+    if (b === 0x0f) return F_MOV_ADD_X;
+    if (b === 0x77) return F_MOV_RSH_K;
+    if (b === 0x67) return F_MOV_LSH_K;
+    if (b === 0x57) return F_MOV_AND_K;
+  }
+  if (a === 0xbc && offs[k] === 0 && dsts[k + 1] === d) {
+    if (b === 0x04) return F_MOV32_ADD_K;
+    if (b === 0x54) return F_MOV32_AND_K;
+    if (b === 0x74) return F_MOV32_RSH_K;
+    if (b === 0x64) return F_MOV32_LSH_K;
+  }
+  if (a === 0x67 && (imms[k] & 63) === 32 && dsts[k + 1] === d && (imms[k + 1] & 63) === 32) {
+    if (b === 0x77) return F_ZEXT;
+    if (b === 0xc7) return F_SEXT;
+  }
+  if (a === 0x07 && b === 0xa5 && dsts[k + 1] === d) return F_ADD_JLT_K;
+  if (a === 0x04 && b === 0xa6 && dsts[k + 1] === d) return F_ADD32_JLT32_K;
+  if ((a === 0x69 || a === 0x71) && b === 0x0f && srcs[k + 1] === d) return a === 0x69 ? F_LDXH_ADD_X : F_LDXB_ADD_X;
+  return 0;
+}
+
 /** Unsigned and signed 64-bit a > b and a >= b on halves. */
 function gtU(alo: number, ahi: number, blo: number, bhi: number): boolean {
   return ahi !== bhi ? (ahi >>> 0) > (bhi >>> 0) : (alo >>> 0) > (blo >>> 0);
@@ -106,10 +157,12 @@ function geS(alo: number, ahi: number, blo: number, bhi: number): boolean {
 }
 
 /**
- * The most the loop counts down at a time (it takes more when that runs out), so that its
- * count stays a small integer for V8 even when the steps are Infinity.
+ * The most the loop runs in one call (`interpret` calls it again for more). Returning now and
+ * then keeps the count a small integer for V8 even when the steps are Infinity, and makes
+ * `runFast` a function V8 optimises as a whole: a loop that never returns runs in on-stack
+ * replacement code, 10-15% slower, in some processes and not others.
  */
-const MAX_LEFT = 0x3fffffff;
+const MAX_LEFT = 1 << 16;
 
 /** Why `runFast` returned: at a segment's start with nothing left or the pc outside the program; or for the slow path. */
 const AT_END = 0, SLOW = 1;
@@ -431,6 +484,68 @@ function runFast(R: Int32Array, code: Int32Array, slots: readonly (Region | unde
             const v = R[(w >>> 12) & 15], vh = R[((w >>> 12) & 15) | 16];
             if (r !== undefined && o >= r.lowOff && o <= r.highOff - 8 && r.writable) { r.view.setInt32(o, v, true); r.view.setInt32(o + 4, vh, true); break; }
             break slow;
+          }
+
+          // --- superinstructions (see fusedOp): the second half only when the segment goes on --------
+          case F_MOV_ADD_K: {
+            const s = (w >>> 12) & 15; R[d] = R[s]; R[d | 16] = R[s | 16];
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            const b = code[at + 5], a = R[d], r = (a + b) | 0; R[d] = r; R[d | 16] = (R[d | 16] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; break;
+          }
+          case F_MOV_ADD_X: {
+            const s = (w >>> 12) & 15; R[d] = R[s]; R[d | 16] = R[s | 16];
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            const t = (code[at + 4] >>> 12) & 15, a = R[d], r = (a + R[t]) | 0; R[d] = r; R[d | 16] = (R[d | 16] + R[t | 16] + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0; break;
+          }
+          case F_MOV_RSH_K: case F_MOV_LSH_K: case F_MOV_AND_K: {
+            const s = (w >>> 12) & 15; R[d] = R[s]; R[d | 16] = R[s | 16];
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            const b = code[at + 5], k = b & 63;
+            if (op === F_MOV_AND_K) { R[d] &= b; R[d | 16] &= b >> 31; }
+            else if (op === F_MOV_RSH_K) {
+              if (k > 0 && k < 32) { R[d] = (R[d] >>> k) | (R[d | 16] << (32 - k)); R[d | 16] = (R[d | 16] >>> k) | 0; } else { rsh64(R[d], R[d | 16], k); R[d] = res.lo; R[d | 16] = res.hi; }
+            } else if (k > 0 && k < 32) { R[d | 16] = (R[d | 16] << k) | (R[d] >>> (32 - k)); R[d] <<= k; } else { lsh64(R[d], R[d | 16], k); R[d] = res.lo; R[d | 16] = res.hi; }
+            break;
+          }
+          case F_MOV32_ADD_K: case F_MOV32_AND_K: case F_MOV32_RSH_K: case F_MOV32_LSH_K: {
+            R[d] = R[(w >>> 12) & 15]; R[d | 16] = 0;
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            const b = code[at + 5];
+            R[d] = op === F_MOV32_ADD_K ? (R[d] + b) | 0 : op === F_MOV32_AND_K ? R[d] & b : op === F_MOV32_RSH_K ? R[d] >>> (b & 31) : R[d] << (b & 31);
+            break;
+          }
+          case F_ZEXT: case F_SEXT: {
+            R[d | 16] = R[d]; R[d] = 0;
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            R[d] = R[d | 16]; R[d | 16] = op === F_ZEXT ? 0 : R[d] >> 31; break;
+          }
+          case F_ADD_JLT_K: {
+            const b = code[at + 1], a = R[d], r = (a + b) | 0; R[d] = r; R[d | 16] = (R[d | 16] + (b >> 31) + ((r >>> 0) < (a >>> 0) ? 1 : 0)) | 0;
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            const c = code[at + 5];
+            if (gtU(c, c >> 31, R[d], R[d | 16])) pc += (code[at + 4] >> 16);
+            continue outer;
+          }
+          case F_ADD32_JLT32_K: {
+            R[d] = (R[d] + code[at + 1]) | 0; R[d | 16] = 0;
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            if ((R[d] >>> 0) < (code[at + 5] >>> 0)) pc += (code[at + 4] >> 16);
+            continue outer;
+          }
+          case F_LDXH_ADD_X: case F_LDXB_ADD_X: {
+            const s = (w >>> 12) & 15, o = (R[s] + (w >> 16) - LO_BASE) | 0, r = slots[R[s | 16] - HI_BASE];
+            if (r === undefined || o < r.lowOff || o > r.highOff - (op === F_LDXH_ADD_X ? 2 : 1)) break slow;
+            R[d] = op === F_LDXH_ADD_X ? r.view.getUint16(o, true) : r.bytes[o]; R[d | 16] = 0;
+            if (pc === end) continue outer;
+            cur = pc; pc = cur + 1;
+            const t = (code[at + 4] >>> 8) & 15, a = R[t], v = (a + R[d]) | 0; R[t] = v; R[t | 16] = (R[t | 16] + ((v >>> 0) < (a >>> 0) ? 1 : 0)) | 0; break;
           }
 
           // --- everything else: calls, atomics, legacy packet loads, unknown opcodes ----------------

@@ -20,7 +20,7 @@ import { Memory, MemFault, Region } from './memory';
 import { Host } from './host';
 import { ETH_HLEN } from '../net';
 import { SKF_AD_OFF, SKF_LL_OFF, SKF_NET_OFF } from '../cbpf/opcodes';
-import { BAD_REGISTER_OP, CALLBACK_RETURN, HI_REG, interpret, segmentLengths } from './loop';
+import { BAD_REGISTER_OP, CALLBACK_RETURN, HI_REG, fusedOp, interpret, kindOf, segmentLengths } from './loop';
 
 export const MAX_CALL_DEPTH = 8; // the kernel's MAX_CALL_FRAMES
 export const STACK_SIZE = 512; // MAX_BPF_STACK
@@ -97,13 +97,18 @@ function decode(p: LinkedProgram): DecodedProgram {
     // Only r0-r10 exist; the load check refuses other numbers, but the VM runs unchecked programs too.
     out.ops[k] = i.dst > 10 || i.src > 10 ? BAD_REGISTER_OP : i.code;
     out.dsts[k] = i.dst; out.srcs[k] = i.src; out.offs[k] = i.off; out.imms[k] = i.imm;
-    // Opcode 0 goes to slowExec: a bad register (it says why), an lddw of a map or a function.
-    const handover = out.ops[k] === BAD_REGISTER_OP || (i.code === 0x18 && (i.src !== 0 || p.mapRefs.has(k)));
+    // Opcode 0 goes to slowExec: a bad register (it says why), an lddw of a map or a function,
+    // and every other handover (so that no opcode byte in `code` reads as a superinstruction).
+    const handover = kindOf(out.ops[k]) === 'handover' || (i.code === 0x18 && (i.src !== 0 || p.mapRefs.has(k)));
     out.code[4 * k] = (handover ? 0 : i.code) | ((i.dst & 15) << 8) | ((i.src & 15) << 12) | (i.off << 16);
     out.code[4 * k + 1] = i.imm;
   });
   const { lens, ends } = segmentLengths(out.ops);
-  for (let k = 0; k < n; k++) { out.code[4 * k + 2] = lens[k]; out.code[4 * k + 3] = ends[k]; }
+  for (let k = 0; k < n; k++) {
+    out.code[4 * k + 2] = lens[k]; out.code[4 * k + 3] = ends[k];
+    const f = fusedOp(out.ops, out.dsts, out.srcs, out.offs, out.imms, k);
+    if (f !== 0) out.code[4 * k] = (out.code[4 * k] & ~0xff) | f;
+  }
   return out;
 }
 

@@ -31,6 +31,21 @@ function imm32(r: () => number): number {
   return Math.floor(r() * 2 ** 32) | 0;
 }
 
+/** Pairs that compilers emit back to back and the interpreter runs as one superinstruction (core/vm/loop.ts, fusedOp). */
+function idiomPair(r: () => number, reg: () => number, memLen: number): Insn[] {
+  const d = reg(), s = reg(), k = randInt(r, 0, 7);
+  const jump = r() < 0.3 ? -randInt(r, 1, 6) : randInt(r, 0, 5);
+  switch (k) {
+    case 0: return [ins(0xbf, d, s), ins([0x07, 0x77, 0x67, 0x57][randInt(r, 0, 3)], d, 0, 0, r() < 0.5 ? randInt(r, 0, 63) : imm32(r))];
+    case 1: return [ins(0xbf, d, s), ins(0x0f, d, r() < 0.2 ? d : reg())];
+    case 2: return [ins(0x67, d, 0, 0, 32), ins(r() < 0.5 ? 0x77 : 0xc7, d, 0, 0, 32)];
+    case 3: return [ins(0x07, d, 0, 0, imm32(r)), ins(0xa5, d, 0, jump, imm32(r))];
+    case 4: return [ins(0x04, d, 0, 0, imm32(r)), ins(0xa6, d, 0, jump, imm32(r))];
+    case 5: return [ins(0xbc, d, s), ins([0x04, 0x54, 0x74, 0x64][randInt(r, 0, 3)], d, 0, 0, r() < 0.5 ? randInt(r, 0, 40) : imm32(r))];
+    default: return [ins(r() < 0.5 ? 0x69 : 0x71, d, r() < 0.8 ? 1 : 10, randInt(r, -2, memLen + 1)), ins(0x0f, r() < 0.2 ? d : reg(), d)];
+  }
+}
+
 export function fuzzCase(r: () => number): FuzzCase {
   const memLen = r() < 0.15 ? 0 : randInt(r, 1, 64);
   const mem = Uint8Array.from({ length: memLen }, () => randInt(r, 0, 255));
@@ -48,7 +63,8 @@ export function fuzzCase(r: () => number): FuzzCase {
   let sub = false;
   for (let n = 0; n < body; n++) {
     const p = r();
-    if (p < 0.3) { // ALU
+    if (p < 0.3 && r() < 0.2) insns.push(...idiomPair(r, reg, memLen)); // a pair the interpreter fuses
+    else if (p < 0.3) { // ALU
       const is64 = r() < 0.6, x = r() < 0.4, code = ALU_CODES[randInt(r, 0, ALU_CODES.length - 1)];
       const op = (code | (is64 ? 0x07 : 0x04) | (x ? 0x08 : 0)) & 0xff;
       let off = 0, imm = imm32(r);
