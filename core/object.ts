@@ -90,6 +90,8 @@ export interface BpfObject {
   /** Raw `.BTF` and `.BTF.ext` of an ELF object, kept for source mapping and CO-RE. */
   btf?: Uint8Array;
   btfExt?: Uint8Array;
+  /** Raw `.debug_*` sections (DWARF) of an ELF object, by section name, for the debugger's Locals. */
+  debug?: Record<string, Uint8Array>;
 }
 
 export function emptyObject(): BpfObject {

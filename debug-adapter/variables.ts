@@ -1,5 +1,5 @@
 /**
- * The Variables view: scopes of a stopped frame (Registers, Stack, Context, Packet, Maps,
+ * The Variables view: scopes of a stopped frame (Locals, Registers, Stack, Context, Packet, Maps,
  * Verifier) and their children, read from the runtime, and the writes setVariable makes.
  * Classic BPF programs show A, X and M[0..15] instead of the eBPF registers they live in.
  */
@@ -14,6 +14,7 @@ import { BpfMap } from '../core/maps/base';
 import { progTypeByName } from '../core/progtypes/table';
 import { MapBtfTypes, mapBtfTypes, typedMapEntry, TypedValue } from '../core/debug/btfValues';
 import { sideBySide, VerifierView } from '../core/debug/soundness';
+import { frameAccess, LocalsIndex, localsAt, localsIndex, readLocal } from '../core/debug/locals';
 
 type Ref =
   | { kind: 'registers'; depth: number }
@@ -25,7 +26,9 @@ type Ref =
   | { kind: 'map'; map: string }
   /** A map entry, value or field decoded through BTF: its children. */
   | { kind: 'typed'; children: TypedValue[] }
-  | { kind: 'verifier' };
+  | { kind: 'verifier' }
+  /** The C variables of a frame (DWARF). */
+  | { kind: 'locals'; depth: number };
 
 /** The registers classic BPF has, and where its translation keeps them (core/cbpf/translate.ts). */
 const CLASSIC_A = 0, CLASSIC_X = 7, CLASSIC_WORDS = 16;
@@ -44,6 +47,7 @@ export class Variables {
     const scope = (name: string, ref: Ref, expensive = false, presentationHint?: string): DebugProtocol.Scope =>
       ({ name, variablesReference: this.handles.create(ref), expensive, ...(presentationHint ? { presentationHint } : {}) });
     const out = [scope('Registers', { kind: 'registers', depth }, false, 'registers'), scope('Stack', { kind: 'stack', depth }, false, 'locals')];
+    if (this.localsAtDepth(depth).length) out.unshift(scope('Locals', { kind: 'locals', depth }, false, 'locals'));
     if (this.ctxRegion()) out.push(scope('Context', { kind: 'context' }));
     if (this.rt.run.host.packet) out.push(scope('Packet', { kind: 'packet' }));
     if (this.rt.mapSet.size) out.push(scope('Maps', { kind: 'maps' }));
@@ -106,6 +110,13 @@ export class Variables {
         return mapEntries(m).map((e) => {
           const typed = types && typedMapEntry(e, types);
           return { name: e.keyText, value: typed?.value ?? e.valueText, variablesReference: this.typedRef(typed), evaluateName: mapQueryText(m.name, e.key) };
+        });
+      }
+      case 'locals': {
+        const frame = frameAccess(this.rt.run, r.depth);
+        return this.localsAtDepth(r.depth).map((l) => {
+          const v = readLocal(this.localsIdx!, l, frame);
+          return { name: v.name, value: v.value, type: v.type, variablesReference: this.typedRef(v) };
         });
       }
       case 'typed':
@@ -254,6 +265,23 @@ export class Variables {
     const entry = types && mapEntries(m).find((e) => Buffer.from(e.key).equals(key));
     const typed = entry && typedMapEntry(entry, types);
     return typed && { result: typed.value, variablesReference: this.typedRef(typed) };
+  }
+
+  /** A C variable of frame `depth` by name (evaluate's answer); undefined when no local has that name there. */
+  localValue(name: string, depth: number): { result: string; type: string; variablesReference: number } | undefined {
+    const l = this.localsAtDepth(depth).find((v) => v.name === name);
+    if (!l) return undefined;
+    const v = readLocal(this.localsIdx!, l, frameAccess(this.rt.run, depth));
+    return { result: v.value, type: v.type, variablesReference: this.typedRef(v) };
+  }
+
+  private localsIdx?: LocalsIndex | null;
+  /** The C variables in scope at a frame's pc, from the object's DWARF (none without -g). */
+  private localsAtDepth(depth: number) {
+    this.localsIdx ??= localsIndex(this.rt.input.object) ?? null;
+    const pc = this.rt.frames()[depth]?.pc;
+    const origin = pc === undefined ? undefined : this.rt.program.origin[pc];
+    return this.localsIdx && origin ? localsAt(this.localsIdx, origin.section, origin.slot) : [];
   }
 
   private mapTypesCache?: Map<string, MapBtfTypes>;

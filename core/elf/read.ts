@@ -15,6 +15,8 @@
  *   - The license is the `license` section up to its first NUL; '' when there is none,
  *     as libbpf leaves it.
  *   - `.BTF` and `.BTF.ext` are kept as bytes; line_info fills each code section's `lines`.
+ *   - `.debug_*` sections (DWARF) are kept as bytes, unrelocated: in a relocatable BPF object
+ *     their relocations are SHT_REL with the addend in place (core/dwarf reads them so).
  *
  * It never throws: whatever is wrong with the file is a diagnostic (code 'elf', or 'btf'
  * for the BTF inside it) and the object holds what could be read.
@@ -117,6 +119,10 @@ function fillObject(file: ElfFile, obj: BpfObject, diags: Diagnostic[]): void {
         if (sec) fillLines(sec, records);
       }
     }
+  }
+
+  for (const s of file.sections) {
+    if (s.name.startsWith('.debug_') && s.type === SHT_PROGBITS) (obj.debug ??= {})[s.name] = s.data.slice();
   }
 
   for (const s of file.sections) {
