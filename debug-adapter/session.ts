@@ -122,7 +122,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
     // The verifier's view of each instruction, for the Verifier scope (program types only; raw runs have none).
     if (input.progType !== 'raw') {
       const v = verifyProgram(this.rt.program, { progType: input.progType, license: input.object.license, maps: input.object.maps, recordStack: true });
-      this.verifierStates = (pc) => ({ accepted: v.accepted, strings: v.regsBefore(pc), regs: v.statesBefore(pc), slots: v.slotsBefore(pc) });
+      this.verifierStates = (pc) => ({ accepted: v.accepted, strings: v.regsBefore(pc), regs: v.statesBefore(pc), slots: v.slotsBefore(pc), live: v.liveBefore(pc) });
       if (!v.accepted) {
         this.rejection = v.message;
         this.output(`note: our verifier rejects this program: ${v.message}\n`, 'console');
@@ -494,6 +494,9 @@ export class EbpfDebugSession extends LoggingDebugSession {
       this.sendResponse(response);
       return;
     }
+    const name = args.expression.trim();
+    const local = /^[A-Za-z_]\w*$/.test(name) && !/^[rw]\d{1,2}$/.test(name) ? this.vars!.localValue(name, args.frameId ?? rt.frames().length - 1) : undefined;
+    if (local) { response.body = local; this.sendResponse(response); return; }
     const v = evaluateText(args.expression, this.vars!.evalEnv());
     if (!v.ok) { this.sendErrorResponse(response, 1006, v.error); return; }
     response.body = { result: `0x${v.value.toString(16)} (${formatValue(v.value, v.signed)})`, variablesReference: 0, memoryReference: `0x${v.value.toString(16)}` };

@@ -9,10 +9,14 @@
  * the verifier counts from: the packet's data, the frame pointer, the start of a context or
  * a map value); a scalar by every bound the verifier keeps (unsigned and signed, 64 and 32
  * bits, and the known bits).
+ *
+ * A value no path onward reads (dead, by the verifier's liveness) is shown but not checked:
+ * pruning ignores dead values, so the states of the paths it cut short never joined them.
  */
 
 import { Reg, regString } from '../verifier/state';
 import { JoinedSlot } from '../verifier/verify';
+import { LiveSet, regLive, stackByteLive } from '../verifier/liveness';
 import { Machine } from '../vm/machine';
 import { Memory, HI_BASE, LO_BASE, Region, RegionKind } from '../vm/memory';
 import { PacketState } from '../vm/host';
@@ -106,6 +110,8 @@ export interface SideBySide {
   run: string;
   /** Why the run's value lies outside the verifier's (a soundness bug), when it does. */
   outside?: string;
+  /** No path onward reads the value: the verifier's state need not hold it, and it is not checked. */
+  dead?: boolean;
 }
 
 export interface VerifierView {
@@ -113,6 +119,8 @@ export interface VerifierView {
   strings: (string | undefined)[] | undefined;
   regs: readonly Reg[] | undefined;
   slots: ReadonlyMap<number, JoinedSlot> | undefined;
+  /** What is live before the instruction; absent: everything counts as live. */
+  live?: LiveSet;
 }
 
 /**
@@ -129,6 +137,7 @@ export function sideBySide(view: VerifierView, vm: Machine, packet: PacketState 
     if (!text || !abstract) continue;
     const value = vm.reg(n);
     const pointer = concretePointer(value, vm.memory, packet);
+    if (view.live && !regLive(view.live, n)) { rows.push(deadRow(`R${n}`, text, runText(value, pointer))); continue; }
     rows.push({ name: `R${n}`, verifier: text, run: runText(value, pointer), outside: check ? outsideAbstract(abstract, value, pointer) : undefined });
   }
   const top = stack.bytes.length;
@@ -139,6 +148,12 @@ export function sideBySide(view: VerifierView, vm: Machine, packet: PacketState 
     let value = 0n;
     for (let j = 7; j >= 0; j--) value = (value << 8n) | BigInt(bytes[j]);
     const name = `fp${-8 * (k + 1)}`;
+    // Checked only when every byte the state speaks of is live (byte j of the types is fp-8k-j-1).
+    const spoken = 'spilled' in slot ? [0, 1, 2, 3, 4, 5, 6, 7] : [...slot.types].flatMap((t, j) => (t === '?' ? [] : [j]));
+    if (view.live && !spoken.every((j) => stackByteLive(view.live!, -8 * k - j - 1))) {
+      rows.push(deadRow(name, 'spilled' in slot ? regString(slot.spilled) : slot.types, `0x${value.toString(16).padStart(16, '0')}`));
+      continue;
+    }
     if ('spilled' in slot) {
       const pointer = concretePointer(value, vm.memory, packet);
       rows.push({ name, verifier: regString(slot.spilled), run: runText(value, pointer), outside: check ? outsideAbstract(slot.spilled, value, pointer) : undefined });
@@ -153,6 +168,10 @@ export function sideBySide(view: VerifierView, vm: Machine, packet: PacketState 
     }
   }
   return rows;
+}
+
+function deadRow(name: string, verifier: string, run: string): SideBySide {
+  return { name, verifier: `${verifier} (dead)`, run, dead: true };
 }
 
 function runText(value: bigint, pointer: ConcretePointer | undefined): string {

@@ -3,30 +3,42 @@
  * so that every path from the current state is known safe (the kernel's states_equal(),
  * regsafe(), stacksafe(), refsafe()).
  *
- * The kernel also uses liveness and precision marks, which let it ignore registers no later
- * instruction reads and scalar values that no decision depended on. We compare every
- * register and slot instead: sound, but it prunes less, so our count of processed
- * instructions may exceed the kernel's.
+ * Registers and stack bytes that no path onward reads (liveness.ts) are not compared, as
+ * the kernel ignores them: for the frame that runs the instruction, what is live before it;
+ * for each caller, what is live before its call (so its r1-r5 count, and its stack too when
+ * the callee may reach it). The kernel also skips scalars that no decision depended on
+ * (precision marks); we compare every live value instead: sound, but it prunes less, so our
+ * count of processed instructions may exceed the kernel's.
  */
 
 import { scalarRangeWithin } from './scalar';
 import { tnumIn } from './tnum';
 import { Frame, Reg, StackSlot, VState } from './state';
+import { LiveSet, regLive } from './liveness';
 
-export function statesCovered(old: VState, cur: VState): boolean {
+/** What is live in frame `k` of the states compared (0 the outermost). */
+export type FramesLive = (k: number) => LiveSet;
+
+/** Without `live`, every register and slot is compared. */
+export function statesCovered(old: VState, cur: VState, live?: FramesLive): boolean {
   if (old.frames.length !== cur.frames.length) return false;
   if (old.refs.length !== cur.refs.length) return false;
   for (let k = 0; k < old.frames.length; k++) {
-    if (!frameCovered(old.frames[k], cur.frames[k])) return false;
+    if (!frameCovered(old.frames[k], cur.frames[k], live?.(k))) return false;
   }
   return true;
 }
 
-function frameCovered(old: Frame, cur: Frame): boolean {
+function frameCovered(old: Frame, cur: Frame, live: LiveSet | undefined): boolean {
   if (old.callsite !== cur.callsite) return false;
-  for (let r = 0; r < 11; r++) if (!regCovered(old.regs[r], cur.regs[r])) return false;
+  for (let r = 0; r < 11; r++) {
+    if (live && !regLive(live, r)) continue;
+    if (!regCovered(old.regs[r], cur.regs[r])) return false;
+  }
   for (let k = 0; k < old.slots.length; k++) {
-    if (!slotCovered(old.slots[k], cur.slots[k])) return false;
+    // Slot k holds fp-8k-1 .. fp-8k-8: bits 8k .. 8k+7, in the order of its types.
+    const mask = live ? (live.stack[k >> 2] >>> ((k & 3) * 8)) & 0xff : 0xff;
+    if (!slotCovered(old.slots[k], cur.slots[k], mask)) return false;
   }
   return true;
 }
@@ -44,18 +56,21 @@ export function regCovered(old: Reg, cur: Reg): boolean {
   return scalarRangeWithin(old.v, cur.v) && tnumIn(old.v.varOff, cur.v.varOff);
 }
 
-function slotCovered(old: StackSlot | undefined, cur: StackSlot | undefined): boolean {
-  if (!old || old === cur) return true; // a slot never touched on the old path (a hole in the array) asks nothing
+/** `liveMask`: bit b set when byte b of the slot (types[b]) may be read. */
+function slotCovered(old: StackSlot | undefined, cur: StackSlot | undefined, liveMask: number): boolean {
+  if (!old || old === cur || liveMask === 0) return true; // a slot never touched on the old path (a hole in the array) asks nothing
+  let spillRead = false;
   for (let b = 0; b < 8; b++) {
+    if (!(liveMask & (1 << b))) continue;
     const o = old.types[b];
     if (o === 'invalid') continue;
     const c = cur?.types[b] ?? 'invalid';
     if (o === 'misc' && (c === 'misc' || c === 'zero')) continue;
     if (o === 'zero' && c === 'zero') continue;
-    if (o === 'spill' && c === 'spill') continue;
+    if (o === 'spill' && c === 'spill') { spillRead = true; continue; }
     return false;
   }
-  if (old.spilled && old.types.includes('spill')) {
+  if (old.spilled && spillRead) {
     if (!cur?.spilled) return false;
     return regCovered(old.spilled, cur.spilled);
   }

@@ -20,12 +20,20 @@ import { VerifyError, Ctx, stepInsn } from './step';
 import { cloneState, curFrame, newFrame, NOT_INIT, ptrReg, Reg, regString, StackSlot, VState } from './state';
 import { Scalar } from './scalar';
 import { tnumUnion } from './tnum';
-import { statesCovered } from './prune';
+import { FramesLive, statesCovered } from './prune';
+import { ALL_LIVE, computeLiveness, LiveSet, Liveness } from './liveness';
 import { callGraphCheck } from './calls';
 import { explainMessage } from './explain';
 
 export const COMPLEXITY_LIMIT = 1_000_000;
-const MAX_STATES_PER_INSN = 64;
+/**
+ * Unfinished checkpoints kept per instruction (a loop nests one per pass; each may prune the
+ * paths its pass left waiting once it finishes), and how many of the newest the loop check
+ * compares. Finished checkpoints that keep failing to prune are dropped instead (the
+ * kernel's miss_cnt heuristic).
+ */
+const MAX_OPEN_PER_INSN = 4096;
+const MAX_LOOP_CHECKS = 64;
 
 /** Program types whose expected attach type the kernel checks at load, and the ones it accepts. */
 const ATTACH_REQUIRED: Record<string, RegExp> = {
@@ -77,6 +85,12 @@ export interface VerifyResult {
   statesBefore(pc: number): readonly Reg[] | undefined;
   /** With `recordStack`: the current frame's stack slots before an instruction, by slot (fp-8 is 0). */
   slotsBefore(pc: number): ReadonlyMap<number, JoinedSlot> | undefined;
+  /**
+   * What is live before `pc` in the frame that runs it: the registers and stack bytes some
+   * path onward may read. Pruning ignored the rest, so a pruned path's dead values are not in
+   * the joined states. Undefined where the program failed the structural checks.
+   */
+  liveBefore(pc: number): LiveSet | undefined;
   /** How many times the walk processed the instruction at `pc` (over every path; 0 where none went). */
   visits(pc: number): number;
   /** Set when isCancelled stopped the walk: the verdict is unknown. */
@@ -119,8 +133,14 @@ interface Pending {
  */
 interface Checkpoint {
   state: VState;
+  pc: number;
   branches: number;
   parent?: Checkpoint;
+  /** Still in its instruction's list of unfinished checkpoints (not pushed out by newer ones). */
+  listed: boolean;
+  /** Paths this finished checkpoint pruned, and paths it was compared with and did not. */
+  hits: number;
+  misses: number;
 }
 
 export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): VerifyResult {
@@ -134,6 +154,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const afterIsNext = new Uint8Array(insns.length);
   const visitCounts = new Uint32Array(insns.length);
   const joinedSlots: (Map<number, JoinedSlot> | undefined)[] | undefined = opts.recordStack ? new Array(insns.length) : undefined;
+  let liveness: Liveness | undefined;
   const result = (accepted: boolean, extra: Partial<VerifyResult> = {}): VerifyResult => {
     const r: VerifyResult = {
       accepted, path: [], stats: { processedInsns: processed, states }, diagnostics: [],
@@ -143,6 +164,7 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
       visits: (pc) => visitCounts[pc] ?? 0,
       statesBefore: (pc) => joined[pc],
       slotsBefore: (pc) => joinedSlots?.[pc],
+      liveBefore: (pc) => liveness?.before(pc),
       ...extra,
     };
     if (!accepted && r.message) {
@@ -163,6 +185,8 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   if (needs && !needs.test(opts.attachType ?? '')) return result(false, { message: 'BPF_PROG_LOAD: EINVAL', insnIdx: 0 });
   const cfg = checkCfg(insns);
   if (cfg.error) return result(false, { message: cfg.error.message, insnIdx: cfg.error.insnIdx });
+  liveness = computeLiveness(insns, cfg.subprogs);
+  const lv = liveness;
 
   const ctx: Ctx = {
     insns, progType: opts.progType, attachType: opts.attachType, license: opts.license ?? 'GPL', maps: opts.maps ?? [], program,
@@ -171,13 +195,24 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const start: VState = { frames: [newFrame(0, -1, 0)], refs: [], nextId: 1 };
   start.frames[0].regs[1] = ptrReg('ctx');
 
-  const explored = new Map<number, Checkpoint[]>();
+  // Per prune point: the checkpoints still being explored (oldest first), and the finished ones.
+  const open = new Map<number, Checkpoint[]>();
+  const done = new Map<number, Checkpoint[]>();
   const stack: Pending[] = [{ state: start, pc: 0 }];
   const isPrunePoint = prunePoints(insns);
   const isCondJump = Uint8Array.from(insns, (i) => (lookupRow(i)?.kind === 'jcond' ? 1 : 0));
   // A path that ends (exit, or pruned) finishes its checkpoints up the chain (update_branch_counts()).
   const finish = (cp: Checkpoint | undefined) => {
-    for (let c = cp; c; c = c.parent) if (--c.branches > 0) break;
+    for (let c = cp; c; c = c.parent) {
+      if (--c.branches > 0) break;
+      if (c.listed) {
+        // Usually the newest of its list: the walk finishes the deepest checkpoints first.
+        const list = open.get(c.pc)!;
+        list.splice(list.lastIndexOf(c), 1);
+        c.listed = false;
+      }
+      listAt(done, c.pc).push(c);
+    }
   };
 
   while (stack.length) {
@@ -193,32 +228,33 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
         return result(false, { message: `BPF program is too large. Processed ${processed} insn`, insnIdx: pc, path: pathArray(path), errorStep: steps });
       }
       if (isPrunePoint[pc]) {
-        const seen = explored.get(pc) ?? [];
+        const live = framesLive(lv, state, pc);
+        const finished = done.get(pc) ?? [];
         let pruned = false;
+        // Newest first, as the kernel's lists: the latest states are the likeliest to match.
+        for (let j = finished.length - 1; j >= 0; j--) {
+          const old = finished[j];
+          if (statesCovered(old.state, state, live)) { old.hits++; pruned = true; break; }
+          if (++old.misses > old.hits * 3 + 3) finished.splice(j, 1);
+        }
+        if (pruned) break;
+        const unfinished = listAt(open, pc);
         const mayGoto = insns[pc].code === 0xe5;
-        for (const old of seen) {
+        for (let j = unfinished.length - 1; j >= Math.max(0, unfinished.length - MAX_LOOP_CHECKS); j--) {
+          const old = unfinished[j];
           // At may_goto the kernel bounds the loop at run time: a state covered by one still
           // being explored is pruned rather than reported as an infinite loop.
-          if (mayGoto && old.branches > 0 && statesCovered(old.state, state)) { pruned = true; break; }
-          if (old.branches > 0) {
-            if ((old.state.mayGotoDepth ?? 0) === (state.mayGotoDepth ?? 0) && statesCovered(old.state, state) && statesCovered(state, old.state)) {
-              return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path: pathArray(path), errorStep: steps });
-            }
-          } else if (statesCovered(old.state, state)) {
-            pruned = true;
-            break;
+          if (mayGoto && statesCovered(old.state, state, live)) { pruned = true; break; }
+          if ((old.state.mayGotoDepth ?? 0) === (state.mayGotoDepth ?? 0) && statesCovered(old.state, state) && statesCovered(state, old.state)) {
+            return result(false, { message: `infinite loop detected at insn ${pc}`, insnIdx: pc, path: pathArray(path), errorStep: steps });
           }
         }
         if (pruned) break;
-        // Keep at most MAX_STATES_PER_INSN checkpoints per instruction: comparing against every
-        // state ever seen makes long walks quadratic (the kernel bounds and evicts its lists too).
-        if (seen.length < MAX_STATES_PER_INSN) {
-          const cp: Checkpoint = { state: cloneState(state), branches: 1, parent };
-          seen.push(cp);
-          explored.set(pc, seen);
-          parent = cp;
-          states++;
-        }
+        if (unfinished.length >= MAX_OPEN_PER_INSN) unfinished.shift()!.listed = false;
+        const cp: Checkpoint = { state: cloneState(state), pc, branches: 1, parent, listed: true, hits: 0, misses: 0 };
+        unfinished.push(cp);
+        parent = cp;
+        states++;
       }
       joinInto(joined, pc, state.frames[state.frames.length - 1].regs);
       visitCounts[pc]++;
@@ -254,6 +290,21 @@ export function verifyProgram(program: LinkedProgram, opts: VerifyOptions): Veri
   const graph = callGraphCheck(ctx, ctx.stackDepth);
   if (graph) return result(false, { message: graph });
   return result(true);
+}
+
+/**
+ * Liveness per frame of a state at `pc`: the running frame's before `pc`, each caller's
+ * before its call (states_equal()'s frame_insn_idx()).
+ */
+function framesLive(liveness: Liveness, st: VState, pc: number): FramesLive {
+  const top = st.frames.length - 1;
+  return (k) => liveness.before(k === top ? pc : st.frames[k + 1].callsite) ?? ALL_LIVE;
+}
+
+function listAt(lists: Map<number, Checkpoint[]>, pc: number): Checkpoint[] {
+  let list = lists.get(pc);
+  if (!list) lists.set(pc, (list = []));
+  return list;
 }
 
 /** Where states are saved for pruning: jump targets and the instructions after jumps and calls. */

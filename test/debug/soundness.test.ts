@@ -43,8 +43,8 @@ function checkProgram(obj: BpfObject, ref: ProgramRef, progType: string, packets
     for (let steps = 0; steps < 200_000 && !vm.done; steps++) {
       const pc = vm.pc;
       const frames = vm.callStack();
-      const rows = sideBySide({ accepted: true, strings: v.regsBefore(pc), regs: v.statesBefore(pc), slots: v.slotsBefore(pc) }, vm, run.host.packet, frames[frames.length - 1].stack);
-      tally.checked += rows.length;
+      const rows = sideBySide({ accepted: true, strings: v.regsBefore(pc), regs: v.statesBefore(pc), slots: v.slotsBefore(pc), live: v.liveBefore(pc) }, vm, run.host.packet, frames[frames.length - 1].stack);
+      tally.checked += rows.filter((row) => !row.dead).length;
       for (const row of rows) {
         if (row.outside && tally.outside.length < 5) tally.outside.push(`${label} insn ${pc} ${row.name}: ${row.outside} (verifier ${row.verifier}, run ${row.run})`);
       }
