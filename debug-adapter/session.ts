@@ -16,7 +16,8 @@ import {
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { DebugEvent, DebugRuntime, ResumeMode } from '../core/debug/runtime';
 import { evaluateText, formatValue, interpolate, keyBytes, parseMapQuery } from '../core/debug/expr';
-import { verifyProgram } from '../core/verifier';
+import { verifyProgram, VerifyResult } from '../core/verifier';
+import { performance } from 'node:perf_hooks';
 import { helperByName } from '../core/helpers/table';
 import { printInsn } from '../core/asm/print';
 import { slotHex } from '../core/isa/insn';
@@ -32,6 +33,8 @@ import { executedCounts, executedLines } from '../core/ide/coverage';
 const THREAD = 1;
 /** The id of the internal breakpoint of `stopBeforeInsn` (DAP ids are positive). */
 const STOP_BEFORE_ID = -1;
+/** How long a launch waits for the verifier before leaving it to the first view that needs it. */
+const LAUNCH_VERIFY_MS = 300;
 
 interface SourceBreakpoints {
   path: string;
@@ -42,7 +45,8 @@ export class EbpfDebugSession extends LoggingDebugSession {
   private rt?: DebugRuntime;
   private launched?: Launched;
   private vars?: Variables;
-  private verifierStates?: (pc: number) => VerifierView;
+  private verifierStates?: (pc: number) => VerifierView | undefined;
+  private verified?: VerifyResult;
   private nextBreakpointId = 1;
   private sourceBreakpoints = new Map<string, SourceBreakpoints>();
   private functionBreakpoints: DebugProtocol.FunctionBreakpoint[] = [];
@@ -50,9 +54,8 @@ export class EbpfDebugSession extends LoggingDebugSession {
   private configurationDone!: Promise<void>;
   private configured!: () => void;
   private lastException?: string;
-  /** `stopBeforeInsn` until the run gets there; the verifier's message for the program, if it rejects it. */
+  /** `stopBeforeInsn` until the run gets there. */
   private stopBefore?: number;
-  private rejection?: string;
   private running = false;
 
   constructor() {
@@ -120,13 +123,15 @@ export class EbpfDebugSession extends LoggingDebugSession {
       return;
     }
     // The verifier's view of each instruction, for the Verifier scope (program types only; raw runs have none).
+    // A walk that takes long (a million instructions take seconds) does not hold up the launch: it
+    // is finished when the Verifier scope or a stopBeforeInsn stop first needs it.
     if (input.progType !== 'raw') {
-      const v = verifyProgram(this.rt.program, { progType: input.progType, license: input.object.license, maps: input.object.maps, recordStack: true });
-      this.verifierStates = (pc) => ({ accepted: v.accepted, strings: v.regsBefore(pc), regs: v.statesBefore(pc), slots: v.slotsBefore(pc), live: v.liveBefore(pc) });
-      if (!v.accepted) {
-        this.rejection = v.message;
-        this.output(`note: our verifier rejects this program: ${v.message}\n`, 'console');
-      }
+      const v = this.verification(performance.now() + LAUNCH_VERIFY_MS);
+      if (v && !v.accepted) this.output(`note: our verifier rejects this program: ${v.message}\n`, 'console');
+      this.verifierStates = (pc) => {
+        const w = this.verification();
+        return w && { accepted: w.accepted, strings: w.regsBefore(pc), regs: w.statesBefore(pc), slots: w.slotsBefore(pc), live: w.liveBefore(pc) };
+      };
     }
     if (args.stopBeforeInsn !== undefined) {
       if (!Number.isInteger(args.stopBeforeInsn) || args.stopBeforeInsn < 0 || args.stopBeforeInsn >= this.rt.program.insns.length) {
@@ -144,6 +149,19 @@ export class EbpfDebugSession extends LoggingDebugSession {
     if (args.stopOnEntry) this.sendEvent(new StoppedEvent('entry', THREAD));
     else if (this.rt.breakpoints.some((b) => b.pc === this.rt!.pc && !b.logMessage)) this.sendEvent(new StoppedEvent('breakpoint', THREAD));
     else void this.resume('continue');
+  }
+
+  /** Our verifier's result for the program, walked once; undefined when `deadline` (performance.now()) came first. */
+  private verification(deadline?: number): VerifyResult | undefined {
+    const rt = this.rt;
+    if (this.verified || !rt || rt.input.progType === 'raw') return this.verified;
+    const input = rt.input;
+    const v = verifyProgram(rt.program, {
+      progType: input.progType, license: input.object.license, maps: input.object.maps, recordStack: true,
+      isCancelled: deadline === undefined ? undefined : () => performance.now() > deadline,
+    });
+    if (!v.cancelled) this.verified = v;
+    return this.verified;
   }
 
   /** A C source is built first, with the same command the language server uses; its errors name their line. */
@@ -317,7 +335,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
           // The one-shot stop of stopBeforeInsn: said once, as an exception would be, then gone.
           this.stopBefore = undefined;
           this.placeBreakpoints();
-          e = { ...e, reason: 'exception', description: `before the instruction the verifier rejects${this.rejection ? `: ${this.rejection}` : ''}`, breakpointIds: e.breakpointIds.filter((id) => id !== STOP_BEFORE_ID) };
+          e = { ...e, reason: 'exception', description: `before the instruction the verifier rejects${this.verification()?.message ? `: ${this.verification()!.message}` : ''}`, breakpointIds: e.breakpointIds.filter((id) => id !== STOP_BEFORE_ID) };
         }
         if (e.reason === 'exception') this.lastException = e.description;
         const ev = new StoppedEvent(e.reason, THREAD, e.description) as DebugProtocol.StoppedEvent;
