@@ -147,8 +147,11 @@ test('pause stops a long run; a helper returning an error stops as an exception 
   const upd = join(dir, 'update.bpf.s');
   writeFileSync(upd, '.map a, type=array, key=4, value=8, max_entries=1\n.section xdp\n*(u32 *)(r10 - 4) = 5\n*(u64 *)(r10 - 16) = 0\nr1 = a ll\nr2 = r10\nr2 += -4\nr3 = r10\nr3 += -16\nr4 = 0\ncall bpf_map_update_elem\nr0 = 2\nexit\n');
   dc = await startAdapter();
-  await launch({ program: upd, packet: FRAME }, () => dc.setExceptionBreakpointsRequest({ filters: ['fault', 'helperError'] }), '');
-  const stopped = await dc.waitForEvent('stopped') as DebugProtocol.StoppedEvent;
+  // Listening before the launch: the stop follows the launch's response at once, often in the same read.
+  const [stopped] = await Promise.all([
+    dc.waitForEvent('stopped') as Promise<DebugProtocol.StoppedEvent>,
+    launch({ program: upd, packet: FRAME }, () => dc.setExceptionBreakpointsRequest({ filters: ['fault', 'helperError'] }), ''),
+  ]);
   assert.equal(stopped.body.reason, 'exception');
   assert.match(stopped.body.text ?? stopped.body.description ?? '', /map_update_elem returned -7/);
   assert.equal((await frames())[0].line, 12);
