@@ -45,6 +45,8 @@ export type Counterexample =
   /** The search could not answer either way. */
   | { unknown: string };
 
+const MAX_PATH_STEPS = 100_000;
+
 export interface CounterexampleRequest {
   object: BpfObject;
   ref: ProgramRef;
@@ -55,6 +57,9 @@ export interface CounterexampleRequest {
 export async function findCounterexample(req: CounterexampleRequest, solver: Solver): Promise<Counterexample> {
   const r = req.result;
   if (r.accepted || r.insnIdx === undefined || r.errorStep === undefined || !r.message) return { unknown: 'the program is not rejected at an instruction' };
+  // A symbolic run costs far more per step than the VM: paths longer than this are left alone
+  // rather than keep an editor's request (or the CLI) busy for minutes.
+  if (r.errorStep > MAX_PATH_STEPS) return { unknown: `the rejected path runs ${r.errorStep.toLocaleString('en')} instructions; the search follows at most ${MAX_PATH_STEPS.toLocaleString('en')}` };
   if (r.message.startsWith('BPF program is too large') || r.message.startsWith('infinite loop')) {
     return { unknown: 'the verifier stopped on the size of its walk, not on a state a run can reach' };
   }

@@ -33,7 +33,9 @@ let shared: Promise<{ ctx: Context<'cex'>; close(): void }> | undefined;
 async function z3(): Promise<{ ctx: Context<'cex'>; close(): void }> {
   shared ??= (async () => {
     const { init } = await import('z3-solver');
-    const api = await init();
+    // Emscripten reports each worker thread that answers after closeSolver() ended it; that is
+    // the expected end of a run, not something to show a user. Anything else Z3 prints goes on.
+    const api = await init({ printErr: (text: string) => { if (!/command from terminated worker/.test(text)) console.error(text); } });
     return { ctx: api.Context('cex'), close: () => api.em.PThread.terminateAllThreads() };
   })();
   return shared;
