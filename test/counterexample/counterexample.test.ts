@@ -208,6 +208,18 @@ test('verify --counterexample: the text output gives the input as run options, o
   });
 });
 
+test('a path longer than the search follows is answered unknown, saying how long it is; a shorter one is solved', async () => {
+  const loop = (n: number) => `\t.section xdp\nprog:\n\tr6 = 0\nloop:\n\tr6 += 1\n\tif r6 < ${n} goto loop\n\tr2 = *(u32 *)(r1 + 0)\n\tr0 = *(u8 *)(r2 + 20)\n\tr0 = 2\n\texit\n`;
+  for (const [n, long] of [[60_000, true], [1_000, false]] as const) {
+    const c: CexCase = { name: `loop ${n}`, asm: loop(n), reason: /packet/, expect: 'faults' };
+    const loaded = loadCase(c);
+    const result = verifyObjectProgram(loaded.object, loaded.ref, { progType: loaded.progType });
+    const found = await findCounterexample({ object: loaded.object, ref: loaded.ref, progType: loaded.progType, result }, z3Solver);
+    if (long) assert.match('unknown' in found ? found.unknown : JSON.stringify(found), /the rejected path runs 120,00\d instructions; the search follows at most 100,000/);
+    else assert.equal('run' in found && found.run, 'faults', JSON.stringify(found));
+  }
+});
+
 test('verify without --counterexample adds no counterexample', () => {
   withTemp((dir) => {
     const file = join(dir, 'prog.bpf.s');
