@@ -33,6 +33,7 @@ import { PathStep } from '../verifier/verify';
 import * as T from './term';
 import { Cond, Term } from './term';
 import { Labelled, Solver } from './z3';
+import { aluTerm, jumpTerm } from './ops';
 
 /** Where a pointer points. */
 type Base =
@@ -368,26 +369,8 @@ class Executor {
     }
     const a = w === 64 ? dst.t : T.extract(dst.t, 0, 32);
     const b = w === 64 ? src.t : T.extract(src.t, 0, 32);
-    const zero = T.cnst(0, w);
-    const shiftMask = T.cnst(w - 1, w);
-    let r: Term;
-    switch (row.op) {
-      case 'add': r = T.bin('add', a, b); break;
-      case 'sub': r = T.bin('sub', a, b); break;
-      case 'mul': r = T.bin('mul', a, b); break;
-      case 'or': r = T.bin('or', a, b); break;
-      case 'and': r = T.bin('and', a, b); break;
-      case 'xor': r = T.bin('xor', a, b); break;
-      case 'lsh': r = T.bin('shl', a, T.bin('and', b, shiftMask)); break;
-      case 'rsh': r = T.bin('lshr', a, T.bin('and', b, shiftMask)); break;
-      case 'arsh': r = T.bin('ashr', a, T.bin('and', b, shiftMask)); break;
-      // RFC 9669 §4.1: division by zero gives 0; modulo by zero leaves dst as it was.
-      case 'div': r = T.ite(T.cmp('eq', b, zero), zero, T.bin('udiv', a, b)); break;
-      case 'sdiv': r = T.ite(T.cmp('eq', b, zero), zero, T.bin('sdiv', a, b)); break;
-      case 'mod': r = T.ite(T.cmp('eq', b, zero), a, T.bin('urem', a, b)); break;
-      case 'smod': r = T.ite(T.cmp('eq', b, zero), a, T.bin('srem', a, b)); break;
-      default: throw new Unsupported(`alu ${row.op} at insn ${pc}`);
-    }
+    const r = aluTerm(row.op!, a, b, w);
+    if (!r) throw new Unsupported(`alu ${row.op} at insn ${pc}`);
     this.set(i.dst, scalar(w === 64 ? r : T.zext(r, 64)));
   }
 
@@ -416,20 +399,9 @@ class Executor {
       throw new Unsupported('a comparison of a pointer with a number');
     }
     if (w === 32) { a = T.extract(a, 0, 32); b = T.extract(b, 0, 32); }
-    switch (op) {
-      case 'jeq': return T.cmp('eq', a, b);
-      case 'jne': return T.cmp('ne', a, b);
-      case 'jgt': return T.cmp('ugt', a, b);
-      case 'jge': return T.cmp('uge', a, b);
-      case 'jlt': return T.cmp('ult', a, b);
-      case 'jle': return T.cmp('ule', a, b);
-      case 'jsgt': return T.cmp('sgt', a, b);
-      case 'jsge': return T.cmp('sge', a, b);
-      case 'jslt': return T.cmp('slt', a, b);
-      case 'jsle': return T.cmp('sle', a, b);
-      case 'jset': return T.cmp('ne', T.bin('and', a, b), T.cnst(0, w));
-      default: throw new Unsupported(`jump ${op}`);
-    }
+    const cond = jumpTerm(op, a, b, w);
+    if (!cond) throw new Unsupported(`jump ${op}`);
+    return cond;
   }
 
   // --- memory ----------------------------------------------------------------------------------
