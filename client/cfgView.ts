@@ -11,6 +11,15 @@ import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
 import { Cfg, CfgBlock, renderCfgPage } from './cfgWebview';
+import { isEbpfDocument } from './statusBar';
+
+/** A document whose programs the server draws and covers: eBPF or classic BPF text, or C it builds (`*.bpf.c`). */
+export function isProgramDocument(doc: vscode.TextDocument | undefined): doc is vscode.TextDocument {
+  if (doc?.languageId === 'c') return doc.uri.path.toLowerCase().endsWith('.bpf.c');
+  return isEbpfDocument(doc);
+}
+
+export const OPEN_PROGRAM_FIRST = 'Open an eBPF assembly (.bpf.s), classic BPF (.cbpf) or eBPF C (.bpf.c) file first';
 
 /** Per-slot executions of one program of a document, from a coverage run. */
 export interface SlotCounts { uri: string; program: { section: string; name: string }; counts: readonly number[] }
@@ -47,10 +56,18 @@ export class CfgView {
     );
   }
 
+  /** Shows the graph of the active editor's document (`ebpf.showCfg`). */
+  async showActive(): Promise<Cfg | undefined> {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (isProgramDocument(doc)) return this.show(doc);
+    void vscode.window.showWarningMessage(OPEN_PROGRAM_FIRST);
+    return undefined;
+  }
+
   async show(doc: vscode.TextDocument, opts: { keepFocus?: boolean } = {}): Promise<Cfg | undefined> {
     const cfg = await this.client.sendRequest<Cfg | null>('ebpf/cfg', { textDocument: { uri: doc.uri.toString() } });
     if (!cfg) {
-      if (!opts.keepFocus) void vscode.window.showWarningMessage('No program to draw: the file has assembly errors or no code');
+      if (!opts.keepFocus) void vscode.window.showWarningMessage('No program to draw: the file has errors, no code, or is not built yet');
       return undefined;
     }
     this.last = cfg;

@@ -111,7 +111,7 @@ export function registerCommands(context: vscode.ExtensionContext, client: Langu
       return vscode.debug.startDebugging(vscode.workspace.getWorkspaceFolder(doc.uri), debugConfigurationFor(doc.uri, arg, takesPacket));
     }),
     vscode.commands.registerCommand('ebpf.debugError', (arg?: ProgramArg & { uri?: string }) => debugError(client, arg)),
-    vscode.commands.registerCommand('ebpf.showCfg', () => { const doc = active(); return doc ? cfg.show(doc) : undefined; }),
+    vscode.commands.registerCommand('ebpf.showCfg', () => cfg.showActive()),
     vscode.commands.registerCommand('ebpf.openMaps', () => vscode.commands.executeCommand('ebpf.maps.focus')),
     vscode.commands.registerCommand('ebpf.compileFilter', compileFilter),
     vscode.workspace.registerTextDocumentContentProvider(DISASM_SCHEME, {

@@ -10,9 +10,8 @@
 
 import * as vscode from 'vscode';
 import { LanguageClient } from 'vscode-languageclient/node';
-import { CfgView } from './cfgView';
+import { CfgView, OPEN_PROGRAM_FIRST, isProgramDocument } from './cfgView';
 import { askRunInput } from './commands';
-import { isEbpfDocument } from './statusBar';
 
 export interface LineCoverage { line: number; verifierVisits: number; executed?: number }
 
@@ -96,7 +95,7 @@ export class CoverageDecorations {
       this.cfg.setCoverage(undefined);
       return { enabled: false };
     }
-    await Promise.all(vscode.window.visibleTextEditors.filter((ed) => isEbpfDocument(ed.document)).map((ed) => this.refresh(ed.document)));
+    await Promise.all(vscode.window.visibleTextEditors.filter((ed) => isProgramDocument(ed.document)).map((ed) => this.refresh(ed.document)));
     const doc = vscode.window.activeTextEditor?.document;
     return { enabled: true, state: doc ? this.state(doc.uri) : undefined };
   }
@@ -104,8 +103,8 @@ export class CoverageDecorations {
   /** Runs the active document's program on an input (asked for when not given) and shows what ran. */
   async runOn(input?: CoverageInput): Promise<CoverageState | undefined> {
     const doc = vscode.window.activeTextEditor?.document;
-    if (!isEbpfDocument(doc)) {
-      void vscode.window.showWarningMessage('Open an eBPF assembly (.bpf.s) or classic BPF (.cbpf) file first');
+    if (!isProgramDocument(doc)) {
+      void vscode.window.showWarningMessage(OPEN_PROGRAM_FIRST);
       return undefined;
     }
     let chosen = input;
@@ -126,7 +125,7 @@ export class CoverageDecorations {
     this.timers.set(uri, setTimeout(() => {
       this.timers.delete(uri);
       const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri);
-      if (this.enabled && isEbpfDocument(doc)) void this.refresh(doc);
+      if (this.enabled && isProgramDocument(doc)) void this.refresh(doc);
     }, 200));
   }
 
@@ -166,7 +165,7 @@ export class CoverageDecorations {
       byFile.set(l.file, lines);
     }
     for (const doc of vscode.workspace.textDocuments) {
-      const lines = isEbpfDocument(doc) ? byFile.get(doc.uri.fsPath) : undefined;
+      const lines = isProgramDocument(doc) ? byFile.get(doc.uri.fsPath) : undefined;
       if (!lines) continue;
       this.executedFrom.set(doc.uri.toString(), { kind: 'debug', version: doc.version, lines });
       await this.refresh(doc);

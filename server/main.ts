@@ -73,8 +73,8 @@ const isForeign = (doc: TextDocument) => !isCSource(doc.uri) && (doc.languageId 
 /** Each open C document's newest build number; the worker's answers for older builds are dropped. */
 const cBuilds = new Map<string, number>();
 let nextBuild = 1;
-/** Requests a C document answers (its verdicts and runs); the rest speak of assembly text and answer empty. */
-const C_METHODS = new Set(['textDocument/codeLens', 'ebpf/verify', 'ebpf/run', 'ebpf/counterexample']);
+/** Requests a C document answers (its verdicts, runs, graph and coverage, on its own lines); the rest speak of assembly text and answer empty. */
+const C_METHODS = new Set(['textDocument/codeLens', 'ebpf/verify', 'ebpf/run', 'ebpf/counterexample', 'ebpf/cfg', 'ebpf/coverage']);
 
 /** Builds a C document from its file on disk and hands the object (or clang's errors) to the worker. */
 function buildCDocument(doc: TextDocument): void {

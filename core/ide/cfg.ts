@@ -6,7 +6,7 @@
  * with the path that reached it (core/ide/cfgPath.ts).
  */
 
-import { Analysis } from './analysis';
+import { Analysis, isOwnLine } from './analysis';
 import { lookupRow } from '../isa/opcodes';
 import { printInsn } from '../asm/print';
 import { rejectedPath } from './cfgPath';
@@ -16,7 +16,7 @@ export interface CfgBlock {
   /** Slots [startPc, endPc] of the linked program, inclusive. */
   startPc: number;
   endPc: number;
-  /** Source lines (0-based) of its first and last instruction, when known. */
+  /** Document lines (0-based) of its first and last instruction on one (absent when all its lines are in other files). */
   startLine?: number;
   endLine?: number;
   /** Each instruction, printed in LLVM syntax, with its slot. */
@@ -79,7 +79,8 @@ export function controlFlowGraph(a: Analysis, index = 0): Cfg | undefined {
   }
   const blocks: CfgBlock[] = [];
   const blockOf = new Int32Array(n).fill(-1);
-  const lineOf = (pc: number) => { const l = p.program.lines[pc]; return l && !l.file ? l.line : undefined; };
+  // Only the document's own lines: a C instruction inlined from a header has none.
+  const lineOf = (pc: number) => { const l = p.program.lines[pc]; return isOwnLine(a, l) ? l.line : undefined; };
   for (let pc = 0; pc < n;) {
     const b: CfgBlock = { id: blocks.length, startPc: pc, endPc: pc, insns: [] };
     do {

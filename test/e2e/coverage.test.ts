@@ -3,7 +3,8 @@
  * verifier's heat map and a coverage run's executed lines (read back through the extension's
  * API, EbpfApi.coverage), the executed lines of an eBPF debug session that ran to its end, the
  * graph's block under the editor's cursor, the block of the debugger's pc while stopped, and
- * the rejected path on the graph of a broken copy of the example.
+ * the rejected path on the graph of a broken copy of the example, and both on the C lines of a
+ * `.bpf.c` document the server builds with clang-19 (skipped without it).
  */
 
 /// <reference types="mocha" />
@@ -13,9 +14,10 @@ import type { EbpfApi } from '../../client/extension';
 import type { CoverageState } from '../../client/coverage';
 import type { Cfg } from '../../client/cfgWebview';
 import {
-  activeExtension, BOUNDS_CHECK, DapRecorder, debugUntilStopped, ebpfDiagnostics, inWorkspace, IPV4_UDP, lineOf, poll, readText, stopSession, within,
+  activeExtension, BOUNDS_CHECK, DapRecorder, debugUntilStopped, ebpfDiagnostics, inWorkspace, IPV4_UDP, lineOf, poll, readText, skipBecause, stopSession, within,
   workspaceFolder, writeText, XDP,
 } from './util';
+import { missingTools } from '../tools';
 
 /** An ARP frame: not IPv4, so the example passes it after the EtherType check. */
 const ARP = '000000000000020000000001' + '0806' + '0'.repeat(56);
@@ -117,5 +119,43 @@ suite('coverage and the control-flow graph (issue #11)', () => {
     assert.equal(rejected.length, 1);
     assert.ok(rejected[0].onPath && cfg.blocks[0].onPath, 'the entry and the failing block are on the path');
     assert.ok(cfg.blocks.some((b) => !b.onPath), 'blocks after the failure are not');
+  });
+
+  test('a C document (.bpf.c): coverage and the graph on its C lines', async function () {
+    this.timeout(180000);
+    const missing = missingTools('clang-19');
+    if (missing) skipBecause(this, missing);
+    const cUri = inWorkspace('xdp_counter.bpf.c');
+    const cText = await readText(cUri);
+    const doc = await vscode.workspace.openTextDocument(cUri);
+    if (doc.languageId !== 'c') skipBecause(this, `VS Code opened ${cUri.path} as '${doc.languageId}', not 'c' (no C language support in this build)`);
+    await vscode.window.showTextDocument(doc, vscode.ViewColumn.One);
+    const bounds = lineOf(cText, 'if ((void *)(eth + 1) > data_end)');
+    const count = lineOf(cText, 'count_protocol(ip->protocol);');
+    const onFile = (lines: number[]) => lines.every((l) => l >= 0 && l < doc.lineCount);
+    // The server builds the file with clang first: ask again until the build's analysis answers.
+    const shown = await poll('coverage of the C example', async () => {
+      if (!api.coverage.enabled) await vscode.commands.executeCommand('ebpf.showCoverage');
+      const s = await api.coverage.refresh(doc);
+      return s && s.heat.some((h) => h.line === bounds) ? s : undefined;
+    }, 90000);
+    assert.ok(onFile(shown.lines.map((l) => l.line)), `every line is within the file: ${JSON.stringify(shown.lines)}`);
+    assert.ok(shown.heat.find((h) => h.line === bounds)!.visits > 0);
+    assert.deepEqual(shown.executed, [], 'nothing run yet');
+
+    const ran = await within('ebpf.runCoverage', vscode.commands.executeCommand<CoverageState>('ebpf.runCoverage', { packet: IPV4_UDP }), 30000);
+    assert.equal(ran.error, undefined);
+    assert.equal(ran.executed.find((x) => x.line === bounds)?.count, 1);
+    assert.equal(ran.executed.find((x) => x.line === count)?.count, 1, 'the IPv4 frame is counted');
+    assert.ok(onFile([...ran.executed.map((x) => x.line), ...ran.notExecuted]));
+    assert.deepEqual(api.coverage.state(cUri)?.executed, ran.executed);
+
+    const cfg = await within('ebpf.showCfg', vscode.commands.executeCommand<Cfg>('ebpf.showCfg'), 30000);
+    assert.ok(cfg, 'a graph of the C program');
+    const block = blockOfLine(cfg, bounds);
+    assert.notEqual(block, undefined, 'a block holds the bounds check\'s instructions');
+    assert.ok(onFile(cfg.blocks.flatMap((b) => b.insns.flatMap((x) => (x.line === undefined ? [] : [x.line])))));
+    const executed = await poll('executions per block', () => api.cfg.executed);
+    assert.equal(executed[block!], 1, 'the block of the bounds check ran once');
   });
 });
