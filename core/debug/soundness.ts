@@ -18,7 +18,7 @@ import { Reg, regString } from '../verifier/state';
 import { JoinedSlot } from '../verifier/verify';
 import { LiveSet, regLive, stackByteLive } from '../verifier/liveness';
 import { Machine } from '../vm/machine';
-import { Memory, HI_BASE, LO_BASE, Region, RegionKind } from '../vm/memory';
+import { Memory, Region, RegionKind } from '../vm/memory';
 import { PacketState } from '../vm/host';
 
 /** Where a run's pointer points: the kind of memory, and the offset from its base, in the verifier's terms. */
@@ -31,11 +31,9 @@ export interface ConcretePointer {
 
 /** The pointer a 64-bit value is in a run, or undefined for a plain number. */
 export function concretePointer(value: bigint, memory: Memory, packet?: PacketState): ConcretePointer | undefined {
-  const hi = Number(BigInt.asUintN(64, value) >> 32n), lo = Number(value & 0xffffffffn);
-  if (hi < HI_BASE) return undefined;
-  const region = memory.regions().find((r) => r.hi === hi);
-  if (!region) return undefined;
-  const at = lo - LO_BASE;
+  const found = memory.locate(value);
+  if (!found) return undefined;
+  const { region, off: at } = found;
   switch (region.kind) {
     case 'packet': {
       const data = packet?.region === region ? packet.data : region.lowOff;

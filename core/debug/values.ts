@@ -17,7 +17,7 @@ import { errName, roundUp8 } from '../maps/uapi';
 import { ctxFieldAt, ctxStruct } from '../progtypes/contexts';
 import { PacketState } from '../vm/host';
 import { FUNC_HI, Machine } from '../vm/machine';
-import { HI_BASE, LO_BASE, Memory, Region } from '../vm/memory';
+import { Memory, Region } from '../vm/memory';
 import { MAP_HANDLE_HI, Run } from '../vm/run';
 
 export interface FormatOptions {
@@ -78,12 +78,9 @@ export function describePointer(value: bigint, memory: Memory, opts: FormatOptio
   const hi = Number(value >> 32n), lo = Number(value & 0xffffffffn);
   if (hi === MAP_HANDLE_HI) return `map(${opts.mapName?.(lo | 0, hi) ?? `#${lo}`})`;
   if (hi === FUNC_HI) return `func@${lo}`;
-  if (hi < HI_BASE) return undefined;
-  const region = memory.regions().find((r) => r.hi === hi);
-  if (!region) return undefined;
-  const off = lo - LO_BASE;
-  if (off < 0 || off > region.bytes.length) return undefined;
-  return opts.describeRegion?.(region, off) ?? describeRegion(region, off, opts);
+  const at = memory.locate(value);
+  if (!at || at.off < 0 || at.off > at.region.bytes.length) return undefined;
+  return opts.describeRegion?.(at.region, at.off) ?? describeRegion(at.region, at.off, opts);
 }
 
 /** The default description of byte `off` of a region, by its kind and name. */

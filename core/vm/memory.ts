@@ -89,6 +89,16 @@ export class Memory {
     return off >= r.lowOff && off + size <= r.highOff ? r : undefined;
   }
 
+  /**
+   * The region a 64-bit value points into, by its high half, and the byte offset within the
+   * region's buffer (unchecked: it may lie outside). Undefined for a value that is no address.
+   */
+  locate(value: bigint): { region: Region; off: number } | undefined {
+    const v = BigInt.asUintN(64, value);
+    const region = this.slots[Number(v >> 32n) - HI_BASE];
+    return region && { region, off: Number(v & 0xffffffffn) - LO_BASE };
+  }
+
   /** Byte offset of an address inside a region it is known to lie in. */
   static offset(r: Region, lo: number): number {
     return (lo >>> 0) - LO_BASE;
