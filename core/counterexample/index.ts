@@ -20,7 +20,8 @@ import { hasErrors } from '../diag';
 import { ctxFieldAt } from '../progtypes/contexts';
 import { evalCond, evalTerm } from './term';
 import { ctxByte, envVarName, pktByte, PACKET_LEN, runSymbolic, SymbolicPath } from './symbolic';
-import { parseEnvJson } from '../input/parse';
+import { parseEnvJson, parseHex } from '../input/parse';
+import { toHex } from '../maps/base';
 import { DEFAULT_ENV } from '../vm/host';
 import { Labelled, Solver } from './z3';
 
@@ -124,7 +125,7 @@ async function neededRules(constraints: readonly Labelled[], vars: SymbolicPath[
   return needed;
 }
 
-const hex = (bytes: Iterable<bigint | number>) => [...bytes].map((b) => Number(b).toString(16).padStart(2, '0')).join('');
+const hex = (bytes: Iterable<bigint | number>) => toHex(Uint8Array.from(bytes, Number));
 
 function inputOf(path: SymbolicPath, model: Map<string, bigint | boolean>): CounterexampleInput {
   const byte = (name: string) => Number((model.get(name) as bigint | undefined) ?? 0n);
@@ -185,7 +186,8 @@ export function checkInput(req: CounterexampleRequest, input: CounterexampleInpu
   const failPc = req.result.insnIdx!;
   const env = input.env ? parseEnvJson(JSON.stringify(input.env)) : DEFAULT_ENV;
   if (typeof env === 'string') return undefined;
-  const packet = input.packet !== undefined ? Uint8Array.from(input.packet.match(/../g) ?? [], (h) => parseInt(h, 16)) : undefined;
+  const packet = input.packet !== undefined ? parseHex(input.packet) : undefined;
+  if (typeof packet === 'string') return undefined;
   const attempt = (breakAt?: number) => {
     const maps = mapsForObject(req.object, env);
     if (input.maps && hasErrors(loadMapsJson(maps, input.maps))) return undefined;
