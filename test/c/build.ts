@@ -32,6 +32,9 @@ export function lineOf(text: string, needle: string): number {
   return hits[0];
 }
 
+/** The same line 0-based, as LSP positions count. */
+export const lspLineOf = (text: string, needle: string): number => lineOf(text, needle) - 1;
+
 /** The text with `from` (which must occur once) replaced by `to`. */
 export function edit(text: string, from: string, to: string): string {
   assert.equal(text.split(from).length, 2, `${JSON.stringify(from)} must occur once`);

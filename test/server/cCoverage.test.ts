@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { LspClient } from './client';
+import { lspLineOf } from '../c/build';
 import { REPO_ROOT } from '../paths';
 import { missingTools } from '../tools';
 import { readCapture } from '../../core/input/pcap';
@@ -32,13 +32,6 @@ interface Cfg {
   edges: { from: number; to: number; kind: string }[];
 }
 
-/** 0-based line of the only line containing `needle`. */
-function lineOf(text: string, needle: string): number {
-  const hits = text.split('\n').flatMap((l, k) => (l.includes(needle) ? [k] : []));
-  assert.equal(hits.length, 1, `${JSON.stringify(needle)} occurs ${hits.length} times`);
-  return hits[0];
-}
-
 let dir: string;
 let client: LspClient;
 before(async () => {
@@ -55,12 +48,7 @@ after(async () => {
 
 /** Opens `dir/name` as the editor would (language `c`) and waits for its build's diagnostics. */
 async function openC(name: string): Promise<{ uri: string; text: string }> {
-  const path = join(dir, name);
-  const text = readFileSync(path, 'utf8');
-  const uri = pathToFileURL(path).href;
-  await client.open(uri, text, 'c');
-  await client.diagnostics((x) => x.uri === uri, 60000);
-  return { uri, text };
+  return client.openFile(join(dir, name), 'c');
 }
 
 /** Every line holds C code (not blank, not a comment) and lies within the file. */
@@ -76,7 +64,7 @@ function assertStatementLines(text: string, lines: readonly number[]): void {
 test('xdp_counter.bpf.c: coverage on its C lines, the verifier\'s visits and a capture\'s executions', { skip }, async () => {
   copyFileSync(join(EX, 'xdp_counter.bpf.c'), join(dir, 'xdp_counter.bpf.c'));
   const { uri, text } = await openC('xdp_counter.bpf.c');
-  const at = (a: Coverage, needle: string) => a.lines.find((l) => l.line === lineOf(text, needle));
+  const at = (a: Coverage, needle: string) => a.lines.find((l) => l.line === lspLineOf(text, needle));
   const BOUNDS = 'if ((void *)(eth + 1) > data_end)';
   const COUNT = 'count_protocol(ip->protocol);';
 
@@ -104,7 +92,7 @@ test('xdp_counter.bpf.c: coverage on its C lines, the verifier\'s visits and a c
   const insnLines = cfg.blocks.flatMap((b) => b.insns.flatMap((x) => (x.line === undefined ? [] : [x.line])));
   assertStatementLines(text, insnLines);
   assert.deepEqual([...new Set(insnLines)].sort((x, y) => x - y), verified.lines.map((l) => l.line), 'the graph and coverage agree on the lines');
-  const bounds = cfg.blocks.find((b) => b.insns.some((x) => x.line === lineOf(text, BOUNDS)));
+  const bounds = cfg.blocks.find((b) => b.insns.some((x) => x.line === lspLineOf(text, BOUNDS)));
   assert.ok(bounds && bounds.startLine !== undefined && bounds.visits! > 0, JSON.stringify(bounds));
   assert.ok(cfg.edges.some((e) => e.from === bounds.id && e.kind === 'taken'), 'the bounds check branches');
   assert.ok(cfg.edges.some((e) => e.kind === 'call'), 'the call of count_protocol is an edge');
@@ -132,7 +120,7 @@ test('a function inlined from an included header: none of its lines is counted o
   assertStatementLines(text, a.lines.map((l) => l.line));
   const cfg = (await client.request<Cfg | null>('ebpf/cfg', { textDocument: { uri } }))!;
   assert.ok(cfg.blocks.some((b) => b.insns.some((x) => x.line === undefined)), 'the header\'s instructions are drawn without a line');
-  assert.ok(cfg.blocks.some((b) => b.insns.some((x) => x.line === lineOf(text, 'return mix(v)'))));
+  assert.ok(cfg.blocks.some((b) => b.insns.some((x) => x.line === lspLineOf(text, 'return mix(v)'))));
   for (const b of cfg.blocks) {
     assertStatementLines(text, b.insns.flatMap((x) => (x.line === undefined ? [] : [x.line])));
     for (const l of [b.startLine, b.endLine]) if (l !== undefined) assertStatementLines(text, [l]);

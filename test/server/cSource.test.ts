@@ -8,29 +8,17 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LspClient, LspDiagnostic } from './client';
-import { REPO_ROOT } from '../paths';
+import { edit, exampleText, lspLineOf } from '../c/build';
 import { missingTools } from '../tools';
 
 const skip = missingTools('clang-19');
-const EX = join(REPO_ROOT, 'examples');
-const read = (name: string) => readFileSync(join(EX, name), 'utf8');
+const read = exampleText;
 const ERROR = 1;
-/** 0-based line of the only line containing `needle` (asserting it is there, once). */
-function lineOf(text: string, needle: string): number {
-  const hits = text.split('\n').flatMap((l, k) => (l.includes(needle) ? [k] : []));
-  assert.equal(hits.length, 1, `${JSON.stringify(needle)} occurs ${hits.length} times`);
-  return hits[0];
-}
-/** The text with `from` replaced by `to` (which must occur once). */
-function edit(text: string, from: string, to: string): string {
-  assert.equal(text.split(from).length, 2, `${JSON.stringify(from)} must occur once`);
-  return text.replace(from, to);
-}
 
 let dir: string;
 let client: LspClient;
@@ -48,12 +36,8 @@ after(async () => {
 
 /** Writes the file, opens it as the editor would (language `c`) and waits for its first diagnostics. */
 async function openC(name: string, text: string): Promise<{ uri: string; diagnostics: LspDiagnostic[] }> {
-  const path = join(dir, name);
-  writeFileSync(path, text);
-  const uri = pathToFileURL(path).href;
-  await client.open(uri, text, 'c');
-  const p = await client.diagnostics((x) => x.uri === uri, 60000);
-  return { uri, diagnostics: p.diagnostics };
+  writeFileSync(join(dir, name), text);
+  return client.openFile(join(dir, name), 'c');
 }
 
 const errors = (ds: LspDiagnostic[]) => ds.filter((d) => d.severity === ERROR);
@@ -84,7 +68,7 @@ test('no bounds check: the packet access is reported on its C line, the instruct
   assert.deepEqual(more, [], show(diagnostics));
   assert.equal(e.code, 'verifier');
   assert.match(e.message, /^R\d offset is outside of the packet/);
-  assert.equal(e.range.start.line, lineOf(text, 'if (ip->ihl < 5)'));
+  assert.equal(e.range.start.line, lspLineOf(text, 'if (ip->ihl < 5)'));
   const insn = e.relatedInformation?.[0];
   assert.ok(insn, 'related information');
   assert.equal(insn.location.uri, uri);
@@ -99,7 +83,7 @@ test('no null check after bpf_map_lookup_elem: reported on the dereference, with
   const [e, ...more] = errors(diagnostics);
   assert.deepEqual(more, [], show(diagnostics));
   assert.match(e.message, /^R\d invalid mem access 'map_value_or_null'/);
-  assert.equal(e.range.start.line, lineOf(text, '*packets += 1;'));
+  assert.equal(e.range.start.line, lspLineOf(text, '*packets += 1;'));
   const lenses = await client.request<{ range: { start: { line: number } }; command?: { command: string } }[]>('textDocument/codeLens', { textDocument: { uri } });
   assert.equal(lenses.find((l) => l.command?.command === 'ebpf.debugError')?.range.start.line, e.range.start.line);
   // The per-CPU array lookup fails only for an index past its 256 entries, and the index is a
@@ -118,7 +102,7 @@ test('a ring buffer record reserved and never submitted: the leak is reported wh
   assert.match(e.message, /^BPF_EXIT instruction in main prog would lead to reference leak|^Unreleased reference id=\d+ alloc_insn=\d+/);
   // The closing brace of trace_unlink: the exit clang places after the last statement.
   const lines = text.split('\n');
-  const comm = lineOf(text, 'bpf_get_current_comm(');
+  const comm = lspLineOf(text, 'bpf_get_current_comm(');
   const close = lines.findIndex((l, k) => k > comm && l === '}');
   assert.equal(e.range.start.line, close);
 });
@@ -131,7 +115,7 @@ test('a C syntax error is clang\'s diagnostic on its line; fixing it and saving 
   assert.deepEqual(more, [], show(diagnostics));
   assert.equal(e.code, 'clang');
   assert.match(e.message, /expected ';' after expression/);
-  assert.equal(e.range.start.line, lineOf(text, '*packets += 1'));
+  assert.equal(e.range.start.line, lspLineOf(text, '*packets += 1'));
 
   // Edits alone rebuild nothing; a save does.
   client.clearDiagnostics();

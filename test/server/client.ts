@@ -6,7 +6,9 @@
  */
 
 import { spawn, ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createMessageConnection, MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { REPO_ROOT } from '../paths';
 
@@ -71,6 +73,15 @@ export class LspClient {
   /** Forgets the diagnostics received so far (so that a wait sees only newer ones). */
   clearDiagnostics(): void {
     this.published.length = 0;
+  }
+
+  /** Opens a file on disk as the editor would (its text as the document) and waits for its first diagnostics. */
+  async openFile(path: string, languageId: string, ms = 60000): Promise<{ uri: string; text: string; diagnostics: LspDiagnostic[] }> {
+    const text = readFileSync(path, 'utf8');
+    const uri = pathToFileURL(path).href;
+    await this.open(uri, text, languageId);
+    const p = await this.diagnostics((x) => x.uri === uri, ms);
+    return { uri, text, diagnostics: p.diagnostics };
   }
 
   async open(uri: string, text: string, languageId = 'ebpf'): Promise<void> {
