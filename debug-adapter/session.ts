@@ -45,7 +45,6 @@ export class EbpfDebugSession extends LoggingDebugSession {
   private rt?: DebugRuntime;
   private launched?: Launched;
   private vars?: Variables;
-  private verifierStates?: (pc: number) => VerifierView | undefined;
   private verified?: VerifyResult;
   private nextBreakpointId = 1;
   private sourceBreakpoints = new Map<string, SourceBreakpoints>();
@@ -114,7 +113,7 @@ export class EbpfDebugSession extends LoggingDebugSession {
       },
       interpolate: (text) => interpolate(text, this.vars!.evalEnv()),
     });
-    this.vars = new Variables(this.rt, classic, () => this.verifierStates?.(this.rt!.pc));
+    this.vars = new Variables(this.rt, classic, () => this.verifierView(this.rt!.pc));
     const diags = this.rt.start();
     const errors = diags.filter((d) => d.severity === 'error');
     if (errors.length) {
@@ -128,10 +127,6 @@ export class EbpfDebugSession extends LoggingDebugSession {
     if (input.progType !== 'raw') {
       const v = this.verification(performance.now() + LAUNCH_VERIFY_MS);
       if (v && !v.accepted) this.output(`note: our verifier rejects this program: ${v.message}\n`, 'console');
-      this.verifierStates = (pc) => {
-        const w = this.verification();
-        return w && { accepted: w.accepted, strings: w.regsBefore(pc), regs: w.statesBefore(pc), slots: w.slotsBefore(pc), live: w.liveBefore(pc) };
-      };
     }
     if (args.stopBeforeInsn !== undefined) {
       if (!Number.isInteger(args.stopBeforeInsn) || args.stopBeforeInsn < 0 || args.stopBeforeInsn >= this.rt.program.insns.length) {
@@ -162,6 +157,12 @@ export class EbpfDebugSession extends LoggingDebugSession {
     });
     if (!v.cancelled) this.verified = v;
     return this.verified;
+  }
+
+  /** What the Verifier scope shows at `pc`: the verifier's states there (none for raw runs). */
+  private verifierView(pc: number): VerifierView | undefined {
+    const v = this.verification();
+    return v && { accepted: v.accepted, strings: v.regsBefore(pc), regs: v.statesBefore(pc), slots: v.slotsBefore(pc), live: v.liveBefore(pc) };
   }
 
   /** A C source is built first, with the same command the language server uses; its errors name their line. */
@@ -335,7 +336,8 @@ export class EbpfDebugSession extends LoggingDebugSession {
           // The one-shot stop of stopBeforeInsn: said once, as an exception would be, then gone.
           this.stopBefore = undefined;
           this.placeBreakpoints();
-          e = { ...e, reason: 'exception', description: `before the instruction the verifier rejects${this.verification()?.message ? `: ${this.verification()!.message}` : ''}`, breakpointIds: e.breakpointIds.filter((id) => id !== STOP_BEFORE_ID) };
+          const rejection = this.verification()?.message;
+          e = { ...e, reason: 'exception', description: `before the instruction the verifier rejects${rejection ? `: ${rejection}` : ''}`, breakpointIds: e.breakpointIds.filter((id) => id !== STOP_BEFORE_ID) };
         }
         if (e.reason === 'exception') this.lastException = e.description;
         const ev = new StoppedEvent(e.reason, THREAD, e.description) as DebugProtocol.StoppedEvent;
