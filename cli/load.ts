@@ -3,7 +3,6 @@
 import { readFileSync } from 'node:fs';
 import { hasErrors } from '../core/diag';
 import { LoadedFile, loadFile, LoadOptions } from '../core/load';
-import { coreTarget, CoreTarget } from '../core/coreRelocate';
 import { printDiagnostics } from './report';
 
 export class InputError extends Error {
@@ -13,12 +12,6 @@ export class InputError extends Error {
 }
 
 /** Loads FILE, prints its diagnostics, and throws InputError (exit 2) when it has errors. */
-/** The CO-RE target of `--btf FILE`, or the kernel's BTF when no file is named; read only for objects with CO-RE relocations. */
-export function cliCoreTarget(btfPath?: string): CoreTarget {
-  return coreTarget((path) => {
-    try { return readFileSync(path); } catch (e) { return { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message }; }
-  }, btfPath);
-}
 
 export function loadOrFail(file: string, opts: LoadOptions = {}): LoadedFile & { text?: string } {
   let bytes: Uint8Array;

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { DebugProtocol } from '@vscode/debugprotocol';
 import { hasErrors } from '../core/diag';
 import { loadFile } from '../core/load';
-import { coreTarget } from '../core/coreRelocate';
+import { diskCoreTarget } from '../server/btfFile';
 import { sectionProgType, progTypeByName } from '../core/progtypes/table';
 import { selectProgram } from '../core/vm/run';
 import { readCapture } from '../core/input/pcap';
@@ -63,9 +63,7 @@ export function readLaunch(args: LaunchArguments, built?: Uint8Array): Launched 
   if (typeof args.program !== 'string' || !args.program) throw new Error('launch: "program" (the file to debug) is required');
   const bytes = built ?? read('program', args.program);
   if (args.btf !== undefined && typeof args.btf !== 'string') throw new Error('btf: the path of a BTF file');
-  const core = coreTarget((path) => {
-    try { return new Uint8Array(readFileSync(path)); } catch (e) { return { error: (e as NodeJS.ErrnoException).code ?? String(e) }; }
-  }, args.btf);
+  const core = diskCoreTarget(args.btf);
   const loaded = loadFile(built ? args.program.replace(/\.c$/i, '.o') : args.program, bytes, { core });
   const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
   if (hasErrors(loaded.diagnostics)) {

@@ -12,8 +12,7 @@ import { hasErrors } from '../core/diag';
 import { Diagnostic } from '../core/diag';
 import { Analysis, Language, analyzeCSource, analyzeDocument, analyzeObject } from '../core/ide/analysis';
 import { loadFile } from '../core/load';
-import { coreTarget, CoreTarget } from '../core/coreRelocate';
-import { readFileSync } from 'node:fs';
+import { diskCoreTarget } from './btfFile';
 import { emptyObject } from '../core/object';
 import { DEFAULT_SETTINGS, FromWorker, ServerSettings, ToWorker } from './protocol';
 import { CompletionItem as LspCompletionItem } from 'vscode-languageserver';
@@ -40,13 +39,7 @@ const docs = new Map<string, Doc>();
 let settings: ServerSettings = DEFAULT_SETTINGS;
 let relatedInformation = true;
 /** The CO-RE target (`ebpf.btfPath`, else the kernel's BTF), read on the first object with CO-RE relocations. */
-let core = workerCoreTarget(DEFAULT_SETTINGS.btfPath);
-
-function workerCoreTarget(btfPath: string): CoreTarget {
-  return coreTarget((path) => {
-    try { return readFileSync(path); } catch (e) { return { error: (e as NodeJS.ErrnoException).code ?? (e as Error).message }; }
-  }, btfPath);
-}
+let core = diskCoreTarget(DEFAULT_SETTINGS.btfPath);
 
 const post = (m: FromWorker) => parentPort!.postMessage(m);
 const log = (message: string) => post({ kind: 'log', message });
@@ -169,7 +162,7 @@ parentPort!.on('message', (m: ToWorker) => {
       }
       case 'close': docs.delete(m.uri); break;
       case 'settings':
-        if (m.settings.btfPath !== settings.btfPath) core = workerCoreTarget(m.settings.btfPath);
+        if (m.settings.btfPath !== settings.btfPath) core = diskCoreTarget(m.settings.btfPath);
         settings = m.settings;
         relatedInformation = m.relatedInformation;
         for (const d of docs.values()) d.analysis = undefined;

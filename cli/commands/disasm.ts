@@ -4,7 +4,8 @@ import { basename } from 'node:path';
 import { codeSections } from '../../core/object';
 import { disassemble } from '../../core/asm/listing';
 import { parse } from '../args';
-import { cliCoreTarget, InputError, loadOrFail } from '../load';
+import { InputError, loadOrFail } from '../load';
+import { diskCoreTarget } from '../../server/btfFile';
 import { isCbpfFile, loadCbpf, loadCbpfAsEbpf } from '../cbpf';
 import { printBpfAsm, printTcpdump, printTranslation } from '../../core/cbpf/print';
 
@@ -45,7 +46,7 @@ export function disasmCommand(argv: string[]): number {
   }
   const syntax = (values.syntax as string | undefined) ?? 'llvm';
   if (syntax !== 'llvm' && syntax !== 'ubpf') throw new InputError(`--syntax takes llvm or ubpf, not ${syntax}`);
-  const { object } = loadOrFail(file, values.btf ? { core: cliCoreTarget(values.btf as string) } : {});
+  const { object } = loadOrFail(file, values.btf ? { core: diskCoreTarget(values.btf as string) } : {});
   const section = values.section as string | undefined;
   if (section && !codeSections(object).some((s) => s.name === section)) {
     throw new InputError(`${file}: no code section named ${section} (sections: ${codeSections(object).map((s) => s.name).join(', ')})`);

@@ -14,7 +14,8 @@ import { Stop } from '../../core/vm/machine';
 import { MapSet } from '../../core/maps/create';
 import { compileProgram, runJit } from '../../core/jit';
 import { parse } from '../args';
-import { cliCoreTarget, InputError, loadOrFail } from '../load';
+import { InputError, loadOrFail } from '../load';
+import { diskCoreTarget } from '../../server/btfFile';
 import { isCbpfFile, loadCbpf, loadCbpfAsEbpf } from '../cbpf';
 import { verifyObjectProgram } from '../../core/verifier';
 import { linkProgram, ProgramRef } from '../../core/link';
@@ -48,7 +49,7 @@ Exit status: 0 ran to exit, 1 a fault, 2 bad input.`;
 interface Resolved { obj: BpfObject; ref: ProgramRef; progType: string }
 
 function resolveProgram(file: string, values: Record<string, unknown>, warnings: Diagnostic[]): Resolved {
-  const { object } = isCbpfFile(file) ? loadCbpfAsEbpf(file) : loadOrFail(file, { core: cliCoreTarget(values.btf as string | undefined) });
+  const { object } = isCbpfFile(file) ? loadCbpfAsEbpf(file) : loadOrFail(file, { core: diskCoreTarget(values.btf as string | undefined) });
   const sel = selectProgram(object, { section: values.section as string | undefined, program: values.program as string | undefined });
   if ('severity' in sel) throw new InputError(`${file}: ${sel.message}`);
   const fromSection = sectionProgType(sel.section)?.progType;

@@ -10,7 +10,8 @@ import { progTypeByName, sectionProgType } from '../../core/progtypes/table';
 import { verifyProgram, VerifyResult } from '../../core/verifier';
 import { kernelAvailable, kernelLogMessage, loadObjectProgram } from '../../core/kernel';
 import { parse } from '../args';
-import { cliCoreTarget, InputError, loadOrFail } from '../load';
+import { InputError, loadOrFail } from '../load';
+import { diskCoreTarget } from '../../server/btfFile';
 import { CoreTarget } from '../../core/coreRelocate';
 import { isCbpfFile, loadCbpf, translateLoaded } from '../cbpf';
 import { formatDiagnostic, printDiagnostics } from '../report';
@@ -50,7 +51,7 @@ export async function verifyCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new InputError(`verify takes one FILE\n${VERIFY_HELP}`);
   const file = positionals[0];
   const json = !!values.json;
-  const core = cliCoreTarget(values.btf as string | undefined);
+  const core = diskCoreTarget(values.btf as string | undefined);
   let object: BpfObject;
   let text: string | undefined;
   if (isCbpfFile(file)) {
